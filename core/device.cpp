@@ -1,0 +1,120 @@
+#include "core/device.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <stdexcept>
+#include <string>
+
+#if GAN_HAS_CUDA
+#include "core/cuda_allocator.h"
+#include "kernels/cuda/runtime.h"
+#endif
+
+namespace gan::device {
+
+static bool g_poison = false;
+void set_poison_new_buffers(bool on) { g_poison = on; }
+bool poison_new_buffers() { return g_poison; }
+
+bool cuda_built() { return GAN_HAS_CUDA != 0; }
+bool cuda_emulated() { return GAN_CUDA_EMULATED != 0; }
+
+bool cuda_available() {
+#if GAN_HAS_CUDA
+  return cuda::device_count() > 0;
+#else
+  return false;
+#endif
+}
+
+void require_cuda(const char* what) {
+#if GAN_HAS_CUDA
+  if (!cuda_available())
+    throw std::runtime_error(std::string(what) + ": no CUDA device found on this machine");
+#else
+  throw std::runtime_error(std::string(what) +
+                           ": this build has no CUDA backend (configure with -DGAN_CUDA=ON, "
+                           "or -DGAN_CUDA_EMU=ON for the CPU emulator)");
+#endif
+}
+
+void* allocate(size_t bytes, Device d) {
+  if (d == Device::cpu) {
+    // 64-byte alignment: full AVX-512 vectors and no false sharing at the start of a buffer.
+    size_t rounded = (bytes + 63) / 64 * 64;
+    void* p = std::aligned_alloc(64, rounded ? rounded : 64);
+    if (!p) throw std::bad_alloc();
+    return p;
+  }
+  require_cuda("allocate");
+#if GAN_HAS_CUDA
+  return CudaCachingAllocator::instance().allocate(bytes);
+#else
+  return nullptr;
+#endif
+}
+
+void release(void* p, size_t bytes, Device d) {
+  if (!p) return;
+  if (d == Device::cpu) {
+    std::free(p);
+    return;
+  }
+#if GAN_HAS_CUDA
+  CudaCachingAllocator::instance().release(p, bytes);
+#else
+  (void)bytes;
+#endif
+}
+
+void copy(void* dst, Device dst_dev, const void* src, Device src_dev, size_t bytes) {
+  if (bytes == 0) return;
+  if (dst_dev == Device::cpu && src_dev == Device::cpu) {
+    std::memcpy(dst, src, bytes);
+    return;
+  }
+  require_cuda("copy");
+#if GAN_HAS_CUDA
+  if (dst_dev == Device::cuda && src_dev == Device::cuda) cuda::memcpy_d2d(dst, src, bytes);
+  else if (dst_dev == Device::cuda) cuda::memcpy_h2d(dst, src, bytes);
+  else cuda::memcpy_d2h(dst, src, bytes);
+#endif
+}
+
+void set_zero(void* p, size_t bytes, Device d) {
+  if (d == Device::cpu) {
+    std::memset(p, 0, bytes);
+    return;
+  }
+  require_cuda("set_zero");
+#if GAN_HAS_CUDA
+  cuda::memset_zero(p, bytes);
+#endif
+}
+
+void synchronize() {
+#if GAN_HAS_CUDA
+  if (cuda_available()) cuda::synchronize();
+#endif
+}
+
+MemoryStats cuda_memory_stats() {
+#if GAN_HAS_CUDA
+  return CudaCachingAllocator::instance().stats();
+#else
+  return {};
+#endif
+}
+void reset_peak_cuda_memory() {
+#if GAN_HAS_CUDA
+  CudaCachingAllocator::instance().reset_peak();
+#endif
+}
+void empty_cuda_cache() {
+#if GAN_HAS_CUDA
+  CudaCachingAllocator::instance().empty_cache();
+#endif
+}
+
+}  // namespace gan::device

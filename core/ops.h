@@ -1,0 +1,74 @@
+// The differentiable operations of the engine: everything a CycleGAN needs.
+// Each op lives in core/ops/<name>.cpp: shape checks, dispatch by device to the raw kernels
+// (kernels/cpu/<name>.h, kernels/cuda/<name>.cu), and the backward closure given to record().
+// All ops take float32 or float64 on the CPU and float32 on cuda; inputs must share dtype and
+// device. A wrong shape or dtype throws std::invalid_argument naming the op and the shapes.
+#pragma once
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/rng.h"
+#include "core/tensor.h"
+
+namespace gan::ops {
+
+// ---- elementwise arithmetic (core/ops/binary.cpp) ------------------------------------------
+// b is either the same shape as a, a one-element tensor, or per-channel: shape [C] or [1, C, 1, 1]
+// broadcast over a of shape [N, C, H, W]. The result has a's shape.
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+// With a constant: y = a * scale + shift (one op, so a + s, a * s, -a cost one pass).
+Tensor affine(const Tensor& a, double scale, double shift);
+inline Tensor add(const Tensor& a, double s) { return affine(a, 1.0, s); }
+inline Tensor sub(const Tensor& a, double s) { return affine(a, 1.0, -s); }
+inline Tensor mul(const Tensor& a, double s) { return affine(a, s, 0.0); }
+inline Tensor div(const Tensor& a, double s) { return affine(a, 1.0 / s, 0.0); }
+inline Tensor neg(const Tensor& a) { return affine(a, -1.0, 0.0); }
+
+// ---- activations and pointwise functions (core/ops/activation.cpp, abs.cpp, dropout.cpp) ----
+Tensor relu(const Tensor& x);
+Tensor leaky_relu(const Tensor& x, double negative_slope);
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor abs(const Tensor& x);
+// Zeroes each element with probability p and scales the rest by 1/(1-p) when training;
+// the identity otherwise. The mask comes from g (Philox), so CPU and cuda drop the same elements.
+Tensor dropout(const Tensor& x, double p, bool training, Generator& g);
+
+// ---- reductions (core/ops/reduce.cpp): one-element results ---------------------------------
+Tensor sum(const Tensor& x);
+Tensor mean(const Tensor& x);
+
+// ---- layout (core/ops/concat.cpp) ----------------------------------------------------------
+// Concatenation along dim (0 = batch, 1 = channels, ...); other dims must match.
+Tensor concat(const std::vector<Tensor>& xs, int dim);
+// Views: Tensor::reshape, Tensor::slice_batch.
+
+// ---- convolution (core/ops/conv2d.cpp, conv_transpose2d.cpp) -------------------------------
+// x [N, Cin, H, W], w [Cout, Cin, k, k], bias [Cout] or undefined. Zero padding.
+// Output [N, Cout, (H + 2p - k)/s + 1, (W + 2p - k)/s + 1].
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, int padding);
+// x [N, Cin, H, W], w [Cin, Cout, k, k] (PyTorch layout), bias [Cout] or undefined.
+// Output [N, Cout, (H - 1)s - 2p + k + output_padding, same for W]; output_padding < stride.
+Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride,
+                        int padding, int output_padding);
+
+// ---- padding and normalization (core/ops/reflection_pad2d.cpp, instance_norm2d.cpp) --------
+// Reflection (mirror without repeating the edge) by pad on all four sides; pad < H and pad < W.
+Tensor reflection_pad2d(const Tensor& x, int pad);
+// PyTorch's InstanceNorm2d: per (n, c) plane, (x - mean) / sqrt(biased var + eps), then
+// * weight[c] + bias[c] when weight/bias are defined (affine).
+Tensor instance_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                       double eps = 1e-5);
+
+// ---- losses (core/ops/losses.cpp): mean over all elements, one-element result --------------
+// Binary cross-entropy on logits: mean(max(x,0) - x*t + log(1 + exp(-|x|))), stable for any |x|.
+Tensor bce_with_logits(const Tensor& logits, const Tensor& target);
+Tensor bce_with_logits(const Tensor& logits, double target);
+Tensor mse_loss(const Tensor& pred, const Tensor& target);
+Tensor mse_loss(const Tensor& pred, double target);
+Tensor l1_loss(const Tensor& pred, const Tensor& target);
+
+}  // namespace gan::ops

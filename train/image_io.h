@@ -1,0 +1,27 @@
+// Image files: PNG (8- and 16-bit), JPEG, BMP in (stb_image); PNG out, 8- or 16-bit, written
+// atomically. Pixels are float in [0, 1], row-major, channels interleaved.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace gan::io {
+
+struct Image {
+  int width = 0, height = 0, channels = 1;
+  int bit_depth = 8;          // of the file it came from (8 or 16)
+  std::vector<float> pixels;  // height * width * channels values in [0, 1]
+  float at(int y, int x, int c = 0) const { return pixels[(static_cast<size_t>(y) * width + x) * channels + c]; }
+};
+
+// Loads an image file. Throws gan::InputError("<path>: <problem>") for a missing, unreadable,
+// corrupt, truncated or oversized file.
+Image load_image(const std::string& path);
+// Luma (ITU-R BT.601 weights) of a 3/4-channel image; a 1/2-channel image keeps channel 0.
+Image to_grayscale(const Image& img);
+// Writes a PNG (values clamped to [0, 1]); bit_depth 8 or 16. Temp file + rename: an existing file
+// at path is replaced only by a complete new one. Throws gan::InputError if path can't be written.
+void save_png(const std::string& path, const Image& img, int bit_depth = 8);
+// True for file names this loader reads (.png .jpg .jpeg .bmp, any case).
+bool is_image_file_name(const std::string& path);
+
+}  // namespace gan::io
