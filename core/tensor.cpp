@@ -9,6 +9,9 @@
 #include "core/device.h"
 #include "core/rng.h"
 #include "kernels/common/philox.h"
+#if GAN_HAS_CUDA
+#include "kernels/cuda/fill.h"
+#endif
 
 namespace gan {
 
@@ -182,7 +185,11 @@ void Tensor::fill_(double v) {
     }
     return;
   }
+#if GAN_HAS_CUDA
+  cuda::fill(data<float>(), n, static_cast<float>(v));
+#else
   copy_from(full(shape(), v, dtype(), Device::cpu));
+#endif
 }
 
 Tensor Tensor::to(Device d) const {

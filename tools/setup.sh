@@ -12,7 +12,7 @@ packages=(
   zlib1g-dev           # .nii.gz
   libcli11-dev         # command-line parsing
   nlohmann-json3-dev   # safetensors header, config.json, eval reports
-  libniftiio-dev       # NIfTI volumes
+  libniftiio-dev libnifti2-dev  # NIfTI volumes (nifti1.h and znzlib come with libnifti2-dev)
   libgif-dev           # progress.gif
 )
 # shellcheck disable=SC2206

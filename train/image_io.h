@@ -16,6 +16,16 @@ struct Image {
 // Loads an image file. Throws gan::InputError("<path>: <problem>") for a missing, unreadable,
 // corrupt, truncated or oversized file.
 Image load_image(const std::string& path);
+// The size of an image file from its header only (cheap: no pixel decoding). Throws
+// gan::InputError like load_image for an unreadable or oversized file.
+struct ImageInfo {
+  int width = 0, height = 0, channels = 0, bit_depth = 8;
+};
+ImageInfo read_image_info(const std::string& path);
+// Limits (both load_image and read_image_info): per side, and in total.
+constexpr int kMaxImageSide = 16384;
+constexpr long long kMaxImagePixels = 1LL << 28;
+
 // Luma (ITU-R BT.601 weights) of a 3/4-channel image; a 1/2-channel image keeps channel 0.
 Image to_grayscale(const Image& img);
 // Writes a PNG (values clamped to [0, 1]); bit_depth 8 or 16. Temp file + rename: an existing file

@@ -1,0 +1,178 @@
+// CPU kernels of conv2d: forward, data gradient, weight gradient, bias add and bias gradient.
+//
+// The general path is im2col + Eigen GEMM over chunks of output columns (conv_im2col.h): the
+// GEMM's long side is the batch's output positions n*Ho*Wo. The chunks are spread over the
+// OpenMP threads, each thread running its own single-threaded GEMM on its own scratch, so im2col
+// and col2im run in parallel too. Special cases: 1x1 stride-1 convolutions use x itself as the
+// column matrix; few output channels go to the direct kernels (conv_direct.h).
+// The transposed convolution reuses these kernels with x and y exchanged (conv_transpose2d.h).
+#pragma once
+#include <Eigen/Core>
+#include <algorithm>
+
+#include "kernels/cpu/conv_direct.h"
+#include "kernels/cpu/conv_im2col.h"
+
+namespace gan::kernels::cpu {
+
+template <class T>
+using VecMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
+
+namespace detail {
+
+// The column matrix of chunk [j0, j1): a view of x for pointwise convolutions inside one image,
+// else built in `col` (K x L). Returns the data pointer and its leading dimension.
+template <class T>
+ConstMatMap<T> columns_of(const T* x, const ConvGeometry& g, int64_t j0, int64_t j1, T* col) {
+  const int64_t K = g.patch(), L = j1 - j0;
+  if (g.is_pointwise()) {
+    if (const T* view = chunk_in_one_image(x, K, g.in_plane(), j0, j1))
+      return ConstMatMap<T>(view, K, L, Eigen::OuterStride<>(g.in_plane()));
+    gather_chunk(x, K, g.in_plane(), j0, j1, col);
+  } else {
+    im2col_chunk(x, g, j0, j1, col, L);
+  }
+  return ConstMatMap<T>(col, K, L, Eigen::OuterStride<>(L));
+}
+
+// The [c_out, L] chunk of gy: a strided view inside one image, else gathered into `buf`.
+template <class T>
+ConstMatMap<T> grad_chunk(const T* gy, const ConvGeometry& g, int64_t j0, int64_t j1, T* buf) {
+  const int64_t L = j1 - j0;
+  if (const T* view = chunk_in_one_image(gy, g.c_out, g.out_plane(), j0, j1))
+    return ConstMatMap<T>(view, g.c_out, L, Eigen::OuterStride<>(g.out_plane()));
+  gather_chunk(gy, g.c_out, g.out_plane(), j0, j1, buf);
+  return ConstMatMap<T>(buf, g.c_out, L, Eigen::OuterStride<>(L));
+}
+
+}  // namespace detail
+
+// y = conv(x, w) (+ bias when not null). x [n, c_in, h, w], w [c_out, c_in, k, k].
+template <class T>
+void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
+  if (g.c_out <= kDirectMaxOutChannels && !g.is_pointwise())
+    return conv2d_forward_direct(x, w, bias, y, g);
+  const int64_t K = g.patch(), M = g.c_out, P = g.out_plane();
+  const ColumnChunks ch = column_chunks(g.columns(), K, sizeof(T), conv_threads_for(g));
+  const int used = int(std::min<int64_t>(conv_threads_for(g), ch.count));
+  const int64_t per_thread = (K + M) * ch.length;
+  T* scratch = conv_scratch<T>(size_t(per_thread * used));
+  ConstMatMap<T> W(w, M, K, Eigen::OuterStride<>(K));
+#pragma omp parallel for num_threads(used) schedule(static) if (used > 1)
+  for (int64_t i = 0; i < ch.count; ++i) {
+    const int64_t j0 = i * ch.length, j1 = std::min(g.columns(), j0 + ch.length), L = j1 - j0;
+    T* col = scratch + per_thread * conv_thread_id();
+    ConstMatMap<T> C = detail::columns_of(x, g, j0, j1, col);
+    T* direct = chunk_in_one_image(y, M, P, j0, j1);
+    MatMap<T> Y(direct ? direct : col + K * L, M, L, Eigen::OuterStride<>(direct ? P : L));
+    Y.noalias() = W * C;
+    if (bias) Y.colwise() += VecMap<T>(bias, M);
+    if (!direct) scatter_chunk(Y.data(), M, P, j0, j1, y);
+  }
+}
+
+// dx = the gradient of conv(x, w) with respect to x, given gy (dx is overwritten).
+template <class T>
+void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g) {
+  if (g.c_out <= kDirectMaxOutChannels && !g.is_pointwise())
+    return conv2d_backward_data_direct(gy, w, dx, g);
+  const int64_t K = g.patch(), M = g.c_out;
+  ConstMatMap<T> W(w, M, K, Eigen::OuterStride<>(K));
+  if (g.is_pointwise()) {  // dx's columns are disjoint per chunk: no col2im, no overlap
+    const ColumnChunks ch = column_chunks(g.columns(), K, sizeof(T), conv_threads_for(g));
+    const int used = int(std::min<int64_t>(conv_threads_for(g), ch.count));
+    const int64_t per_thread = (K + M) * ch.length;
+    T* scratch = conv_scratch<T>(size_t(per_thread * used));
+#pragma omp parallel for num_threads(used) schedule(static) if (used > 1)
+    for (int64_t i = 0; i < ch.count; ++i) {
+      const int64_t j0 = i * ch.length, j1 = std::min(g.columns(), j0 + ch.length), L = j1 - j0;
+      T* buf = scratch + per_thread * conv_thread_id();
+      ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, buf + K * L);
+      T* direct = chunk_in_one_image(dx, K, g.in_plane(), j0, j1);
+      MatMap<T> D(direct ? direct : buf, K, L, Eigen::OuterStride<>(direct ? g.in_plane() : L));
+      D.noalias() = W.transpose() * G;
+      if (!direct) scatter_chunk(buf, K, g.in_plane(), j0, j1, dx);
+    }
+    return;
+  }
+  // Each thread owns a range of input channels: it computes their rows of the column gradient
+  // (a slice of W^T times gy) and scatters them into its own planes of dx. No two threads write
+  // the same element, so there is no barrier and no reduction.
+  const int split = int(std::min<int64_t>(conv_threads_for(g), g.c_in));
+  const int64_t kk = g.k * g.k, rows_max = (g.c_in + split - 1) / split * kk;
+  const ColumnChunks cc = column_chunks(g.columns(), rows_max, sizeof(T), 1);
+  const int64_t scratch_per_thread = (rows_max + M) * cc.length;
+  T* buffers = conv_scratch<T>(size_t(scratch_per_thread * split));
+#pragma omp parallel num_threads(split) if (split > 1)
+  {
+    const int t = conv_thread_id();
+    const int64_t c0 = g.c_in * t / split, c1 = g.c_in * (t + 1) / split, rows = (c1 - c0) * kk;
+    for (int64_t n = 0; n < g.n; ++n)
+      std::fill(dx + (n * g.c_in + c0) * g.in_plane(), dx + (n * g.c_in + c1) * g.in_plane(), T(0));
+    T* dcol = buffers + scratch_per_thread * t;
+    auto Wt = W.middleCols(c0 * kk, rows).transpose();
+    for (int64_t i = 0; i < cc.count; ++i) {
+      const int64_t j0 = i * cc.length, j1 = std::min(g.columns(), j0 + cc.length), L = j1 - j0;
+      ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, dcol + rows * L);
+      MatMap<T>(dcol, rows, L, Eigen::OuterStride<>(L)).noalias() = Wt * G;
+      col2im_chunk(dcol, L, g, j0, j1, dx, c0, c1);
+    }
+  }
+}
+
+// dw = the gradient of conv(x, w) with respect to w, given gy (dw is overwritten).
+// Each thread accumulates its chunks into its own copy of dw; the copies are summed at the end.
+template <class T>
+void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& g) {
+  if (g.c_out <= kDirectMaxOutChannels && !g.is_pointwise())
+    return conv2d_backward_weight_direct(x, gy, dw, g);
+  const int64_t K = g.patch(), M = g.c_out;
+  const ColumnChunks ch = column_chunks(g.columns(), K, sizeof(T), conv_threads_for(g));
+  const int used = int(std::min<int64_t>(conv_threads_for(g), ch.count));
+  const int64_t per_thread = (K + M) * ch.length + M * K;  // columns, gy chunk, accumulator
+  T* scratch = conv_scratch<T>(size_t(per_thread * used));
+  auto accumulator = [&](int t) { return t == 0 ? dw : scratch + per_thread * t + (K + M) * ch.length; };
+#pragma omp parallel num_threads(used) if (used > 1)
+  {
+    const int t = conv_thread_id();
+    MatMap<T> Acc(accumulator(t), M, K, Eigen::OuterStride<>(K));
+    Acc.setZero();
+#pragma omp for schedule(static)
+    for (int64_t i = 0; i < ch.count; ++i) {
+      const int64_t j0 = i * ch.length, j1 = std::min(g.columns(), j0 + ch.length), L = j1 - j0;
+      T* col = scratch + per_thread * t;
+      ConstMatMap<T> C = detail::columns_of(x, g, j0, j1, col);
+      ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, col + K * L);
+      Acc.noalias() += G * C.transpose();
+    }
+    // (implicit barrier) sum the other threads' copies into dw
+#pragma omp for schedule(static)
+    for (int64_t e = 0; e < M * K; ++e)
+      for (int u = 1; u < used; ++u) dw[e] += accumulator(u)[e];
+  }
+}
+
+// y[n, c, :] += bias[c] over planes of `plane` values.
+template <class T>
+void add_channel_bias(T* y, const T* bias, int64_t n, int64_t c, int64_t plane) {
+#pragma omp parallel for collapse(2) schedule(static) if (n * c * plane > (1 << 16))
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t ch = 0; ch < c; ++ch) {
+      Eigen::Map<ArrayVec<T>> p(y + (i * c + ch) * plane, plane);
+      p += bias[ch];
+    }
+}
+
+// db[c] = sum of gy[n, c, :] over the batch and the plane (the bias gradient).
+template <class T>
+void channel_sum(const T* gy, T* db, int64_t n, int64_t c, int64_t plane) {
+#pragma omp parallel for schedule(static) if (n * c * plane > (1 << 16))
+  for (int64_t ch = 0; ch < c; ++ch) {
+    T s = 0;
+    for (int64_t i = 0; i < n; ++i)
+      s += Eigen::Map<const ArrayVec<T>>(gy + (i * c + ch) * plane, plane).sum();
+    db[ch] = s;
+  }
+}
+
+}  // namespace gan::kernels::cpu

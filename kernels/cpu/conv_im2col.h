@@ -1,0 +1,206 @@
+// Shared pieces of the CPU convolution kernels: the geometry of a 2-d convolution, im2col/col2im
+// over a bounded range of output positions, and the reusable scratch memory.
+//
+// Columns: the output positions of the whole batch, flattened as j = (n * Ho + ho) * Wo + wo.
+// Rows of a column matrix: r = (c * k + kh) * k + kw, so a weight [Cout, Cin, k, k] is a row-major
+// [Cout, Cin*k*k] matrix and y[:, j] = W * col[:, j]. Kernels only ever build the columns of a
+// chunk [j0, j1): memory stays bounded and the chunk stays in cache between im2col and the GEMM.
+#pragma once
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace gan::kernels::cpu {
+
+// A convolution x [n, c_in, h, w] * weight [c_out, c_in, k, k] -> y [n, c_out, h_out, w_out],
+// zero padding `pad` on every side. The transposed convolution uses the same geometry with the
+// roles of x and y exchanged (see conv_transpose2d.h).
+struct ConvGeometry {
+  int64_t n, c_in, h, w, c_out, k, stride, pad, h_out, w_out;
+
+  int64_t out_plane() const { return h_out * w_out; }
+  int64_t in_plane() const { return h * w; }
+  int64_t columns() const { return n * out_plane(); }     // GEMM's long side
+  int64_t patch() const { return c_in * k * k; }          // GEMM's inner dimension
+  bool is_pointwise() const { return k == 1 && stride == 1 && pad == 0; }
+};
+
+inline ConvGeometry make_conv_geometry(int64_t n, int64_t c_in, int64_t h, int64_t w,
+                                       int64_t c_out, int64_t k, int64_t stride, int64_t pad) {
+  return {n, c_in, h, w, c_out, k, stride, pad, (h + 2 * pad - k) / stride + 1,
+          (w + 2 * pad - k) / stride + 1};
+}
+
+template <class T>
+using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class T>
+using MatMap = Eigen::Map<RowMat<T>, 0, Eigen::OuterStride<>>;
+template <class T>
+using ConstMatMap = Eigen::Map<const RowMat<T>, 0, Eigen::OuterStride<>>;
+
+// Output positions o in [0, count) whose input index o * stride + offset lies in [0, size).
+struct ValidRange {
+  int64_t begin, end;
+};
+inline ValidRange valid_range(int64_t offset, int64_t stride, int64_t size, int64_t count) {
+  int64_t b = offset >= 0 ? 0 : (-offset + stride - 1) / stride;
+  int64_t last = size - 1 - offset;
+  int64_t e = last < 0 ? 0 : std::min(count, last / stride + 1);
+  return {b, std::max(b, e)};
+}
+
+inline int conv_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+inline int conv_thread_id() {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+// Threads worth using for g: one for small convolutions, where waking a team (or waiting for a
+// busy core) costs more than the work.
+inline int conv_threads_for(const ConvGeometry& g) {
+  return g.columns() * g.patch() * g.c_out < (int64_t(1) << 21) ? 1 : conv_threads();
+}
+
+// Scratch owned by the calling thread, grown on demand and reused across calls (no page faults
+// on every layer). Bounded by the chunk sizes, so it never approaches a whole-batch im2col.
+template <class T>
+T* conv_scratch(size_t elems) {
+  thread_local std::vector<T> buffer;
+  if (buffer.size() < elems) buffer.resize(elems);
+  return buffer.data();
+}
+
+// Chunking of the columns: each chunk's column matrix is about kChunkBytes, at least kMinColumns
+// wide (narrower GEMMs waste time re-packing the weight), and the chunk count is a multiple of
+// the thread count so that no thread waits on a last odd chunk.
+struct ColumnChunks {
+  int64_t length, count;
+};
+inline ColumnChunks column_chunks(int64_t columns, int64_t rows, size_t elem_bytes, int threads) {
+  constexpr int64_t kChunkBytes = int64_t(1) << 20, kMinColumns = 192;
+  int64_t len = std::max<int64_t>(kMinColumns, kChunkBytes / (rows * int64_t(elem_bytes)));
+  int64_t count = (columns + len - 1) / len;
+  if (columns >= threads) count = (count + threads - 1) / threads * threads;  // balanced rounds
+  len = (columns + count - 1) / count;
+  return {len, (columns + len - 1) / len};
+}
+
+// Calls f(n, ho, wo_begin, length, offset) for the runs of columns [j0, j1) that stay within one
+// output row; offset is the position of the run in the chunk.
+template <class F>
+void for_each_row_run(const ConvGeometry& g, int64_t j0, int64_t j1, F&& f) {
+  int64_t j = j0;
+  while (j < j1) {
+    int64_t n = j / g.out_plane(), rem = j % g.out_plane();
+    int64_t ho = rem / g.w_out, wo = rem % g.w_out;
+    int64_t len = std::min(g.w_out - wo, j1 - j);
+    f(n, ho, wo, len, j - j0);
+    j += len;
+  }
+}
+
+// col[r, j - j0] = x at the input position that kernel tap r sees from output j (0 in padding);
+// col is row-major with leading dimension ld >= j1 - j0.
+template <class T>
+void im2col_chunk(const T* x, const ConvGeometry& g, int64_t j0, int64_t j1, T* col, int64_t ld) {
+  const int64_t k = g.k, s = g.stride;
+  for_each_row_run(g, j0, j1, [&](int64_t n, int64_t ho, int64_t wo0, int64_t len, int64_t off) {
+    for (int64_t kh = 0; kh < k; ++kh) {
+      int64_t hi = ho * s + kh - g.pad;
+      bool row_inside = hi >= 0 && hi < g.h;
+      for (int64_t kw = 0; kw < k; ++kw) {
+        ValidRange v = valid_range(kw - g.pad, s, g.w, g.w_out);
+        int64_t a = std::clamp(v.begin, wo0, wo0 + len), b = std::clamp(v.end, a, wo0 + len);
+        if (!row_inside) a = b = wo0;
+        for (int64_t c = 0; c < g.c_in; ++c) {
+          T* dst = col + ((c * k + kh) * k + kw) * ld + off - wo0;  // indexed by wo
+          std::fill(dst + wo0, dst + a, T(0));
+          if (b > a) {
+            const T* src = x + ((n * g.c_in + c) * g.h + hi) * g.w + kw - g.pad;  // by wo * s
+            if (s == 1) {
+              std::memcpy(dst + a, src + a, size_t(b - a) * sizeof(T));
+            } else {
+              for (int64_t wo = a; wo < b; ++wo) dst[wo] = src[wo * s];
+            }
+          }
+          std::fill(dst + b, dst + wo0 + len, T(0));
+        }
+      }
+    }
+  });
+}
+
+// The adjoint of im2col_chunk for input channels [c0, c1) only: dx += scatter of col, where col
+// holds just those channels' rows ((c - c0) * k + kh) * k + kw. Threads given disjoint channel
+// ranges never write the same element.
+template <class T>
+void col2im_chunk(const T* col, int64_t ld, const ConvGeometry& g, int64_t j0, int64_t j1, T* dx,
+                  int64_t c0, int64_t c1) {
+  const int64_t k = g.k, s = g.stride;
+  for_each_row_run(g, j0, j1, [&](int64_t n, int64_t ho, int64_t wo0, int64_t len, int64_t off) {
+    for (int64_t kh = 0; kh < k; ++kh) {
+      int64_t hi = ho * s + kh - g.pad;
+      if (hi < 0 || hi >= g.h) continue;
+      for (int64_t kw = 0; kw < k; ++kw) {
+        ValidRange v = valid_range(kw - g.pad, s, g.w, g.w_out);
+        int64_t a = std::clamp(v.begin, wo0, wo0 + len), b = std::clamp(v.end, a, wo0 + len);
+        for (int64_t c = c0; c < c1; ++c) {
+          const T* src = col + (((c - c0) * k + kh) * k + kw) * ld + off - wo0;
+          T* dst = dx + ((n * g.c_in + c) * g.h + hi) * g.w + kw - g.pad;
+          if (s == 1) {
+            for (int64_t wo = a; wo < b; ++wo) dst[wo] += src[wo];
+          } else {
+            for (int64_t wo = a; wo < b; ++wo) dst[wo * s] += src[wo];
+          }
+        }
+      }
+    }
+  });
+}
+
+// The chunk [j0, j1) of a [rows, n * plane] matrix stored per image as [n][rows][plane] (the
+// NCHW layout of y or gy): one strided view when the chunk lies in one image, else nullptr.
+template <class T>
+T* chunk_in_one_image(T* base, int64_t rows, int64_t plane, int64_t j0, int64_t j1) {
+  int64_t n = j0 / plane;
+  if ((j1 - 1) / plane != n) return nullptr;
+  return base + n * rows * plane + (j0 - n * plane);
+}
+
+// Copies between a chunk matrix m [rows, j1 - j0] and the per-image layout [n][rows][plane].
+template <class T>
+void gather_chunk(const T* base, int64_t rows, int64_t plane, int64_t j0, int64_t j1, T* m) {
+  int64_t ld = j1 - j0;
+  for (int64_t j = j0; j < j1;) {
+    int64_t n = j / plane, p = j % plane, len = std::min(plane - p, j1 - j);
+    for (int64_t r = 0; r < rows; ++r)
+      std::memcpy(m + r * ld + (j - j0), base + (n * rows + r) * plane + p, size_t(len) * sizeof(T));
+    j += len;
+  }
+}
+template <class T>
+void scatter_chunk(const T* m, int64_t rows, int64_t plane, int64_t j0, int64_t j1, T* base) {
+  int64_t ld = j1 - j0;
+  for (int64_t j = j0; j < j1;) {
+    int64_t n = j / plane, p = j % plane, len = std::min(plane - p, j1 - j);
+    for (int64_t r = 0; r < rows; ++r)
+      std::memcpy(base + (n * rows + r) * plane + p, m + r * ld + (j - j0), size_t(len) * sizeof(T));
+    j += len;
+  }
+}
+
+}  // namespace gan::kernels::cpu

@@ -1,0 +1,56 @@
+#include "models/resnet_generator.h"
+
+#include <stdexcept>
+#include <string>
+
+#include "core/ops.h"
+
+namespace gan::models {
+
+using namespace gan::nn;
+
+ResidualBlock::ResidualBlock(int c) {
+  block_ = register_module("b", std::make_shared<Sequential>());
+  block_->emplace<ReflectionPad2d>(1);
+  block_->emplace<Conv2d>(c, c, 3);
+  block_->emplace<InstanceNorm2d>(c);
+  block_->emplace<ReLU>();
+  block_->emplace<ReflectionPad2d>(1);
+  block_->emplace<Conv2d>(c, c, 3);
+  block_->emplace<InstanceNorm2d>(c);
+}
+
+Tensor ResidualBlock::forward(const Tensor& x) { return ops::add(x, block_->forward(x)); }
+
+ResNetGenerator::ResNetGenerator(int channels, int ngf, int blocks) {
+  if (channels != 1 && channels != 3)
+    throw std::invalid_argument("resnet: channels must be 1 or 3");
+  if (blocks < 1) throw std::invalid_argument("resnet: need at least one residual block");
+  emplace<ReflectionPad2d>(3);
+  emplace<Conv2d>(channels, ngf, 7);
+  emplace<InstanceNorm2d>(ngf);
+  emplace<ReLU>();
+  for (int m : {1, 2}) {
+    emplace<Conv2d>(ngf * m, ngf * m * 2, 3, 2, 1);
+    emplace<InstanceNorm2d>(ngf * m * 2);
+    emplace<ReLU>();
+  }
+  for (int i = 0; i < blocks; ++i) emplace<ResidualBlock>(ngf * 4);
+  for (int m : {4, 2}) {
+    emplace<ConvTranspose2d>(ngf * m, ngf * m / 2, 3, 2, 1, 1);
+    emplace<InstanceNorm2d>(ngf * m / 2);
+    emplace<ReLU>();
+  }
+  emplace<ReflectionPad2d>(3);
+  emplace<Conv2d>(ngf, channels, 7);
+  emplace<Tanh>();
+}
+
+Tensor ResNetGenerator::forward(const Tensor& x) {
+  if (x.ndim() != 4 || x.size(2) % 4 != 0 || x.size(3) % 4 != 0 || x.size(2) < 16 ||
+      x.size(3) < 16)
+    throw_shape_error("resnet", "[N, C, H, W] with H, W multiples of 4, at least 16", x);
+  return Sequential::forward(x);
+}
+
+}  // namespace gan::models

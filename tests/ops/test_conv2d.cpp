@@ -1,0 +1,171 @@
+// conv2d: see core/ops/conv2d.cpp and kernels/cpu/conv2d.h. The cases cover every kernel path:
+// im2col + GEMM (chunks inside one image and across images, several rounds of chunks), the 1x1
+// pointwise path, and the direct path for few output channels.
+#include "tests/ops/op_harness.h"
+
+using namespace gan;
+using test::InputSpec;
+using test::OpCase;
+
+namespace {
+
+struct Conv {
+  int64_t n, c_in, h, w, c_out, k;
+  int stride, pad;
+  bool bias;
+  int64_t h_out() const { return (h + 2 * pad - k) / stride + 1; }
+  int64_t w_out() const { return (w + 2 * pad - k) / stride + 1; }
+};
+
+// Plain 7-loop convolution; b may be null.
+std::vector<double> ref_conv(const Conv& c, const double* x, const double* w, const double* b) {
+  std::vector<double> y(size_t(c.n * c.c_out * c.h_out() * c.w_out()));
+  size_t i = 0;
+  for (int64_t n = 0; n < c.n; ++n)
+    for (int64_t co = 0; co < c.c_out; ++co)
+      for (int64_t ho = 0; ho < c.h_out(); ++ho)
+        for (int64_t wo = 0; wo < c.w_out(); ++wo) {
+          double s = b ? b[co] : 0.0;
+          for (int64_t ci = 0; ci < c.c_in; ++ci)
+            for (int64_t kh = 0; kh < c.k; ++kh)
+              for (int64_t kw = 0; kw < c.k; ++kw) {
+                int64_t hi = ho * c.stride + kh - c.pad, wi = wo * c.stride + kw - c.pad;
+                if (hi < 0 || hi >= c.h || wi < 0 || wi >= c.w) continue;
+                s += x[((n * c.c_in + ci) * c.h + hi) * c.w + wi] *
+                     w[((co * c.c_in + ci) * c.k + kh) * c.k + kw];
+              }
+          y[i++] = s;
+        }
+  return y;
+}
+
+// The same loops, accumulating the gradients of sum(y * gy) into dx and dw.
+void ref_conv_grads(const Conv& c, const double* x, const double* w, const double* gy,
+                    std::vector<double>& dx, std::vector<double>& dw) {
+  dx.assign(size_t(c.n * c.c_in * c.h * c.w), 0.0);
+  dw.assign(size_t(c.c_out * c.c_in * c.k * c.k), 0.0);
+  size_t i = 0;
+  for (int64_t n = 0; n < c.n; ++n)
+    for (int64_t co = 0; co < c.c_out; ++co)
+      for (int64_t ho = 0; ho < c.h_out(); ++ho)
+        for (int64_t wo = 0; wo < c.w_out(); ++wo, ++i)
+          for (int64_t ci = 0; ci < c.c_in; ++ci)
+            for (int64_t kh = 0; kh < c.k; ++kh)
+              for (int64_t kw = 0; kw < c.k; ++kw) {
+                int64_t hi = ho * c.stride + kh - c.pad, wi = wo * c.stride + kw - c.pad;
+                if (hi < 0 || hi >= c.h || wi < 0 || wi >= c.w) continue;
+                size_t xi = size_t(((n * c.c_in + ci) * c.h + hi) * c.w + wi);
+                size_t wj = size_t(((co * c.c_in + ci) * c.k + kh) * c.k + kw);
+                dx[xi] += gy[i] * w[wj];
+                dw[wj] += gy[i] * x[xi];
+              }
+}
+
+std::string describe(const Conv& c) {
+  return "n" + std::to_string(c.n) + " " + std::to_string(c.c_in) + "->" +
+         std::to_string(c.c_out) + " k" + std::to_string(c.k) + " s" + std::to_string(c.stride) +
+         " p" + std::to_string(c.pad) + " " + std::to_string(c.h) + "x" + std::to_string(c.w) +
+         (c.bias ? " bias" : " no bias");
+}
+
+OpCase make_case(const Conv& c) {
+  std::vector<InputSpec> in{InputSpec{{c.n, c.c_in, c.h, c.w}},
+                            InputSpec{{c.c_out, c.c_in, c.k, c.k}}};
+  if (c.bias) in.push_back(InputSpec{{c.c_out}});
+  return OpCase{describe(c), in,
+                [c](const std::vector<Tensor>& x) {
+                  return ops::conv2d(x[0], x[1], c.bias ? x[2] : Tensor(), c.stride, c.pad);
+                },
+                [c](const std::vector<Tensor>& x) {
+                  auto y = ref_conv(c, x[0].data<double>(), x[1].data<double>(),
+                                    c.bias ? x[2].data<double>() : nullptr);
+                  return Tensor::from_vector(y, {c.n, c.c_out, c.h_out(), c.w_out()});
+                }};
+}
+
+// Small cases: every one also gets a finite-difference gradient check.
+std::vector<OpCase> conv2d_cases() {
+  std::vector<Conv> cs = {
+      {2, 3, 7, 5, 5, 3, 1, 1, true},     // GEMM path, 3x3 "same"
+      {2, 3, 13, 11, 6, 3, 2, 1, false},  // stride 2, odd sizes
+      {1, 2, 13, 11, 8, 4, 2, 1, true},   // U-Net down-sampling 4x4 s2
+      {1, 2, 13, 11, 5, 7, 1, 3, false},  // 7x7 padding 3
+      {3, 3, 7, 5, 5, 3, 1, 0, true},     // chunks across images
+      {2, 3, 13, 11, 1, 7, 1, 0, true},   // direct path: one output channel, 7x7
+      {2, 5, 7, 5, 3, 4, 1, 1, false},    // direct path: PatchGAN-like 4x4 s1
+      {2, 3, 7, 5, 2, 3, 2, 0, true},     // direct path, stride 2
+      {3, 3, 7, 5, 5, 1, 1, 0, true},     // pointwise 1x1 (view and gather chunks)
+      {2, 3, 7, 5, 5, 1, 2, 0, false},    // 1x1 stride 2 (im2col path)
+      {1, 3, 5, 4, 6, 4, 1, 3, true},     // padding 3 bigger than some output sides
+  };
+  std::vector<OpCase> r;
+  for (const Conv& c : cs) r.push_back(make_case(c));
+  return r;
+}
+
+}  // namespace
+
+GAN_OP_TESTS(conv2d, conv2d_cases)
+
+// Shapes large enough for several rounds of chunks (which the finite-difference check would make
+// slow): forward and both gradients against the reference loops.
+TEST_CASE("conv2d many chunks: forward and gradients match the loops", "[conv2d]") {
+  for (const Conv& c : {Conv{2, 64, 17, 29, 8, 3, 1, 1, true}, Conv{1, 48, 33, 31, 24, 4, 2, 1, false},
+                        Conv{2, 64, 9, 9, 2, 3, 1, 1, true}}) {
+    INFO(describe(c));
+    for (DType t : {DType::f64, DType::f32}) {
+      Generator g(5);
+      Tensor x = Tensor::uniform({c.n, c.c_in, c.h, c.w}, g, -1, 1, t).set_requires_grad(true);
+      Tensor w = Tensor::uniform({c.c_out, c.c_in, c.k, c.k}, g, -1, 1, t).set_requires_grad(true);
+      Tensor b = c.bias ? Tensor::uniform({c.c_out}, g, -1, 1, t) : Tensor();
+      Tensor y = ops::conv2d(x, w, b, c.stride, c.pad);
+      Tensor gy = Tensor::uniform(y.shape(), g, -1, 1, t);
+      ops::sum(ops::mul(y, gy)).backward();
+
+      auto x64 = x.to_vector<double>(), w64 = w.to_vector<double>(), gy64 = gy.to_vector<double>();
+      std::vector<double> b64 = c.bias ? b.to_vector<double>() : std::vector<double>();
+      std::vector<double> dx, dw;
+      ref_conv_grads(c, x64.data(), w64.data(), gy64.data(), dx, dw);
+      double tol = t == DType::f64 ? 1e-12 : 1e-5;
+      CHECK(test::rel_l2(y.to_vector<double>(),
+                         ref_conv(c, x64.data(), w64.data(), c.bias ? b64.data() : nullptr)) < tol);
+      CHECK(test::rel_l2(x.grad().to_vector<double>(), dx) < tol);
+      CHECK(test::rel_l2(w.grad().to_vector<double>(), dw) < tol);
+    }
+  }
+}
+
+TEST_CASE("conv2d skips the data gradient when x needs none, and dw stays right", "[conv2d]") {
+  Conv c{2, 5, 9, 7, 6, 3, 2, 1, true};
+  Generator g(11);
+  Tensor x = Tensor::uniform({c.n, c.c_in, c.h, c.w}, g, -1, 1, DType::f64);  // no grad
+  Tensor w = Tensor::uniform({c.c_out, c.c_in, c.k, c.k}, g, -1, 1, DType::f64).set_requires_grad(true);
+  Tensor b = Tensor::uniform({c.c_out}, g, -1, 1, DType::f64).set_requires_grad(true);
+  Tensor y = ops::conv2d(x, w, b, c.stride, c.pad);
+  Tensor gy = Tensor::uniform(y.shape(), g, -1, 1, DType::f64);
+  ops::sum(ops::mul(y, gy)).backward();
+  REQUIRE_FALSE(x.grad().defined());
+  std::vector<double> dx, dw;
+  ref_conv_grads(c, x.data<double>(), w.data<double>(), gy.data<double>(), dx, dw);
+  CHECK(test::rel_l2(w.grad().to_vector<double>(), dw) < 1e-12);
+  std::vector<double> db(size_t(c.c_out), 0.0);
+  for (int64_t i = 0; i < gy.numel(); ++i) db[size_t((i / (y.size(2) * y.size(3))) % c.c_out)] += gy.data<double>()[i];
+  CHECK(test::rel_l2(b.grad().to_vector<double>(), db) < 1e-12);
+}
+
+TEST_CASE("conv2d rejects bad shapes, naming the op and the shapes", "[conv2d]") {
+  Tensor x = Tensor::zeros({1, 3, 8, 8}), w = Tensor::zeros({4, 3, 3, 3});
+  REQUIRE_THROWS_WITH(ops::conv2d(x, Tensor::zeros({4, 2, 3, 3}), Tensor(), 1, 1),
+                      Catch::Contains("conv2d") && Catch::Contains("[1, 3, 8, 8]") &&
+                          Catch::Contains("[4, 2, 3, 3]"));
+  REQUIRE_THROWS_AS(ops::conv2d(x, Tensor::zeros({4, 3, 3, 2}), Tensor(), 1, 1), std::invalid_argument);
+  REQUIRE_THROWS_WITH(ops::conv2d(x, Tensor::zeros({4, 3, 11, 11}), Tensor(), 1, 1),
+                      Catch::Contains("conv2d") && Catch::Contains("kernel larger"));
+  REQUIRE_THROWS_AS(ops::conv2d(x, w, Tensor::zeros({3}), 1, 1), std::invalid_argument);
+  REQUIRE_THROWS_AS(ops::conv2d(x, w, Tensor(), 0, 1), std::invalid_argument);
+  REQUIRE_THROWS_AS(ops::conv2d(x, w, Tensor(), 1, -1), std::invalid_argument);
+  REQUIRE_THROWS_AS(ops::conv2d(Tensor::zeros({3, 8, 8}), w, Tensor(), 1, 1), std::invalid_argument);
+  REQUIRE_THROWS_WITH(ops::conv2d(x, Tensor::zeros({4, 3, 3, 3}, DType::f64), Tensor(), 1, 1),
+                      Catch::Contains("conv2d") && Catch::Contains("dtype"));
+  CHECK_NOTHROW(ops::conv2d(x, Tensor::zeros({4, 3, 10, 10}), Tensor(), 1, 1));  // k == H + 2p
+}

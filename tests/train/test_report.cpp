@@ -1,0 +1,62 @@
+// The run report: CSV reading, SVG charts, index.html from a run directory.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "train/report.h"
+
+namespace fs = std::filesystem;
+using namespace gan::train;
+
+static std::string slurp(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST_CASE("read_csv parses the header and numeric rows", "[report]") {
+  fs::path dir = fs::temp_directory_path() / "gan_test_report_csv";
+  fs::create_directories(dir);
+  std::ofstream(dir / "l.csv") << "step,loss_G,lr\n1,2.5,0.0002\n2,oops,0.0002\n";
+  CsvTable t = read_csv((dir / "l.csv").string());
+  REQUIRE(t.columns == std::vector<std::string>{"step", "loss_G", "lr"});
+  REQUIRE(t.rows.size() == 2);
+  CHECK(t.rows[0][1] == 2.5);
+  CHECK(std::isnan(t.rows[1][1]));
+  CHECK_THROWS_AS(read_csv((dir / "missing.csv").string()), gan::InputError);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("svg_line_chart draws one polyline pair per series with finite coordinates", "[report]") {
+  Series a{"cycle", {1, 2, 3, 4}, {4, 3, 2, 1}};
+  Series b{"adv & <id>", {1, 2, 3, 4}, {1, 1, 1, 1}};
+  std::string svg = svg_line_chart({a, b}, "losses", "step");
+  size_t lines = 0;
+  for (size_t p = svg.find("<polyline"); p != std::string::npos; p = svg.find("<polyline", p + 1)) ++lines;
+  CHECK(lines == 4);
+  CHECK(svg.find("adv &amp; &lt;id&gt;") != std::string::npos);
+  CHECK(svg.find("nan") == std::string::npos);
+  CHECK(svg_line_chart({}, "empty", "step").find("no data yet") != std::string::npos);
+}
+
+TEST_CASE("write_run_report builds index.html from what the run dir holds", "[report]") {
+  fs::path run = fs::temp_directory_path() / "gan_test_report_run";
+  fs::remove_all(run);
+  fs::create_directories(run / "samples");
+  std::ofstream(run / "losses.csv") << "step,G_adv,cycle_A,lr,seconds\n1,0.7,0.5,0.0002,0.1\n2,0.6,0.4,0.0002,0.2\n";
+  std::ofstream(run / "config.json") << R"({"gen": "unet", "size": 32})";
+  std::ofstream(run / "samples" / "epoch_001.png") << "x";
+  write_run_report(run.string(), "test run", {{"Evaluation", "<table><tr><td>42</td></tr></table>"}});
+  std::string html = slurp(run / "report" / "index.html");
+  CHECK(html.find("<h1>test run</h1>") != std::string::npos);
+  CHECK(html.find("G_adv") != std::string::npos);
+  CHECK(html.find("cycle_A") != std::string::npos);
+  CHECK(html.find("seconds</text>") == std::string::npos);  // time column not plotted
+  CHECK(html.find("../samples/epoch_001.png") != std::string::npos);
+  CHECK(html.find("&quot;unet&quot;") != std::string::npos);
+  CHECK(html.find("<td>42</td>") != std::string::npos);
+  fs::remove_all(run);
+}

@@ -1,0 +1,193 @@
+#include "train/checkpoint.h"
+
+#include <map>
+#include <sstream>
+#include <stdexcept>
+
+#include "core/error.h"
+
+namespace gan::train {
+namespace {
+
+constexpr const char* kFormat = "gan-cyclegan/1";
+
+std::string rng_state(const Generator& g) {
+  return std::to_string(g.seed()) + " " + std::to_string(g.stream());
+}
+
+const std::string& meta(const io::SafetensorsFile& f, const std::string& key,
+                        const std::string& path) {
+  auto it = f.metadata.find(key);
+  if (it == f.metadata.end())
+    throw InputError(path + ": not a training checkpoint (metadata '" + key + "' missing)");
+  return it->second;
+}
+
+int64_t meta_int(const io::SafetensorsFile& f, const std::string& key, const std::string& path) {
+  const std::string& s = meta(f, key, path);
+  try {
+    size_t used = 0;
+    long long v = std::stoll(s, &used);
+    if (used != s.size()) throw std::invalid_argument(s);
+    return v;
+  } catch (const std::exception&) {
+    throw InputError(path + ": metadata '" + key + "' is not an integer: '" + s + "'");
+  }
+}
+
+void restore_rng(Generator& g, const io::SafetensorsFile& f, const std::string& key,
+                 const std::string& path) {
+  std::istringstream in(meta(f, key, path));
+  uint64_t seed = 0, stream = 0;
+  if (!(in >> seed >> stream)) throw InputError(path + ": metadata '" + key + "' is malformed");
+  g.set_state(seed, stream);
+}
+
+const Tensor& require(const io::SafetensorsFile& f, const std::string& name, const Shape& shape,
+                      const std::string& path) {
+  const Tensor* t = f.find(name);
+  if (!t)
+    throw InputError(path + ": tensor '" + name + "' missing (checkpoint of another architecture?)");
+  if (t->shape() != shape)
+    throw InputError(path + ": tensor '" + name + "' has shape " + t->shape().str() +
+                     ", this model expects " + shape.str() +
+                     " (checkpoint of another architecture or size)");
+  if (t->dtype() != DType::f32)
+    throw InputError(path + ": tensor '" + name + "' is " + dtype_name(t->dtype()) + ", expected f32");
+  return *t;
+}
+
+// Moments of an optimizer under "<opt>.exp_avg.<param name>".
+void add_moments(std::vector<std::pair<std::string, Tensor>>& out, const std::string& opt,
+                 nn::Adam& adam, const std::vector<std::string>& names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    out.emplace_back(opt + ".exp_avg." + names[i], adam.exp_avg()[i]);
+    out.emplace_back(opt + ".exp_avg_sq." + names[i], adam.exp_avg_sq()[i]);
+  }
+}
+
+void load_moments(const io::SafetensorsFile& f, const std::string& opt, nn::Adam& adam,
+                  const std::vector<std::string>& names, const std::string& path) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    adam.exp_avg()[i].copy_from(
+        require(f, opt + ".exp_avg." + names[i], adam.exp_avg()[i].shape(), path));
+    adam.exp_avg_sq()[i].copy_from(
+        require(f, opt + ".exp_avg_sq." + names[i], adam.exp_avg_sq()[i].shape(), path));
+  }
+  adam.set_step_count(meta_int(f, opt + ".step", path));
+}
+
+void split_names(const models::CycleGAN& nets, std::vector<std::string>& g,
+                 std::vector<std::string>& d) {
+  for (auto& [name, t] : nets.named_parameters())
+    (name.rfind("G_", 0) == 0 ? g : d).push_back(name);
+}
+
+void restore_pool(ImagePool& pool, const io::SafetensorsFile& f, const std::string& name,
+                  Device device, const std::string& path) {
+  const Tensor* t = f.find(name);
+  if (t && (t->ndim() != 4 || t->size(0) > pool.capacity()))
+    throw InputError(path + ": tensor '" + name + "' has shape " + t->shape().str() +
+                     ", more images than the pool holds (" + std::to_string(pool.capacity()) + ")");
+  pool.restore(t ? t->to(device) : Tensor());
+}
+
+}  // namespace
+
+void save_training_checkpoint(const std::string& path, const TrainConfig& config,
+                              const models::CycleGAN& nets, CycleGANStep& step,
+                              const TrainingPosition& pos) {
+  std::vector<std::pair<std::string, Tensor>> tensors = nets.named_parameters();
+  std::vector<std::string> g_names, d_names;
+  split_names(nets, g_names, d_names);
+  add_moments(tensors, "opt_G", step.opt_G(), g_names);
+  add_moments(tensors, "opt_D", step.opt_D(), d_names);
+  if (Tensor p = step.pool_A().stacked(); p.defined()) tensors.emplace_back("pool.A", p);
+  if (Tensor p = step.pool_B().stacked(); p.defined()) tensors.emplace_back("pool.B", p);
+
+  std::map<std::string, std::string> md;
+  md["format"] = kFormat;
+  md["config"] = config.to_json();
+  md["global_step"] = std::to_string(pos.global_step);
+  md["epoch"] = std::to_string(pos.loader.epoch);
+  md["step_in_epoch"] = std::to_string(pos.loader.step_in_epoch);
+  md["loader_seed"] = std::to_string(pos.loader.seed);
+  md["opt_G.step"] = std::to_string(step.opt_G().step_count());
+  md["opt_D.step"] = std::to_string(step.opt_D().step_count());
+  md["dropout_rng"] = rng_state(*nets.dropout_rng);
+  md["pool_rng"] = rng_state(step.pool_rng());
+  io::save_safetensors(path, tensors, md);
+}
+
+TrainConfig checkpoint_config(const io::SafetensorsFile& f, const std::string& path) {
+  auto fmt = f.metadata.find("format");
+  if (fmt == f.metadata.end() || fmt->second != kFormat)
+    throw InputError(path + ": not a CycleGAN checkpoint of this program (metadata 'format' is not '" +
+                     std::string(kFormat) + "')");
+  return TrainConfig::from_json(meta(f, "config", path), path);
+}
+
+void load_network(const io::SafetensorsFile& f, const std::string& prefix, nn::Module& net,
+                  const std::string& path) {
+  auto params = net.named_parameters();
+  for (auto& [name, t] : params) t.copy_from(require(f, prefix + "." + name, t.shape(), path));
+  size_t under_prefix = 0;
+  for (auto& [name, t] : f.tensors)
+    if (name.rfind(prefix + ".", 0) == 0) ++under_prefix;
+  if (under_prefix != params.size()) {
+    for (auto& [name, t] : f.tensors) {
+      if (name.rfind(prefix + ".", 0) != 0) continue;
+      bool known = false;
+      for (auto& p : params) known = known || prefix + "." + p.first == name;
+      if (!known)
+        throw InputError(path + ": unexpected tensor '" + name +
+                         "' (checkpoint of another architecture?)");
+    }
+  }
+}
+
+TrainingPosition load_training_checkpoint(const std::string& path, models::CycleGAN& nets,
+                                          CycleGANStep& step) {
+  io::SafetensorsFile f = io::load_safetensors(path);
+  checkpoint_config(f, path);  // checks the format
+  load_network(f, "G_AB", *nets.G_AB, path);
+  load_network(f, "G_BA", *nets.G_BA, path);
+  load_network(f, "D_A", *nets.D_A, path);
+  load_network(f, "D_B", *nets.D_B, path);
+  std::vector<std::string> g_names, d_names;
+  split_names(nets, g_names, d_names);
+  load_moments(f, "opt_G", step.opt_G(), g_names, path);
+  load_moments(f, "opt_D", step.opt_D(), d_names, path);
+  Device dev = nets.G_AB->parameters().front().device();
+  restore_pool(step.pool_A(), f, "pool.A", dev, path);
+  restore_pool(step.pool_B(), f, "pool.B", dev, path);
+  restore_rng(*nets.dropout_rng, f, "dropout_rng", path);
+  restore_rng(step.pool_rng(), f, "pool_rng", path);
+
+  TrainingPosition pos;
+  pos.global_step = meta_int(f, "global_step", path);
+  pos.loader.epoch = meta_int(f, "epoch", path);
+  pos.loader.step_in_epoch = meta_int(f, "step_in_epoch", path);
+  pos.loader.seed = static_cast<uint64_t>(std::stoull(meta(f, "loader_seed", path)));
+  return pos;
+}
+
+std::shared_ptr<nn::Module> load_generator(const std::string& path, const std::string& name,
+                                           models::ModelConfig* config_out) {
+  if (name != "G_AB" && name != "G_BA")
+    throw std::invalid_argument("load_generator: name must be G_AB or G_BA");
+  io::SafetensorsFile f = io::load_safetensors(path);
+  models::ModelConfig mc = checkpoint_config(f, path).model;
+  try {
+    mc.validate();
+  } catch (const std::invalid_argument& e) {
+    throw InputError(path + ": bad model config in metadata: " + e.what());
+  }
+  auto net = models::make_generator(mc, std::make_shared<Generator>(0));
+  load_network(f, name, *net, path);
+  net->eval();
+  if (config_out) *config_out = mc;
+  return net;
+}
+
+}  // namespace gan::train

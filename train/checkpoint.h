@@ -1,0 +1,51 @@
+// CycleGAN checkpoints in safetensors (layout: docs/checkpoint.md).
+//   weights:  "G_AB.<param>", "G_BA.<param>", "D_A.<param>", "D_B.<param>" (PyTorch names)
+//   training: "opt_G.exp_avg.<G param>", "opt_G.exp_avg_sq.<G param>", same for opt_D;
+//             "pool.A", "pool.B" (image pools, [n, C, H, W], absent when empty)
+//   __metadata__: "format" = "gan-cyclegan/1", "config" (TrainConfig JSON), "global_step",
+//             "epoch", "step_in_epoch", "loader_seed", "opt_G.step", "opt_D.step",
+//             "dropout_rng" and "pool_rng" ("<seed> <stream>")
+// Loading checks every name and shape against the model being filled and names the first tensor
+// that is missing or differs, so a checkpoint of another architecture or size is refused clearly.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "models/cyclegan.h"
+#include "train/cyclegan.h"
+#include "train/dataset.h"
+#include "train/safetensors.h"
+#include "train/train_config.h"
+
+namespace gan::train {
+
+struct TrainingPosition {
+  int64_t global_step = 0;
+  UnpairedLoader::State loader;  // where the data stream continues
+};
+
+// Writes everything needed to continue training exactly (atomic).
+void save_training_checkpoint(const std::string& path, const TrainConfig& config,
+                              const models::CycleGAN& nets, CycleGANStep& step,
+                              const TrainingPosition& position);
+
+// Fills nets, optimizers, pools and RNG states from a training checkpoint written for the same
+// architecture; returns where training stopped. Throws gan::InputError("<path>: ...").
+TrainingPosition load_training_checkpoint(const std::string& path, models::CycleGAN& nets,
+                                          CycleGANStep& step);
+
+// The TrainConfig stored in a checkpoint's metadata.
+TrainConfig checkpoint_config(const io::SafetensorsFile& f, const std::string& path);
+
+// Copies the tensors "<prefix>.<name>" of f into net's parameters (names and shapes must match
+// exactly; extra tensors under the prefix are an error too).
+void load_network(const io::SafetensorsFile& f, const std::string& prefix, nn::Module& net,
+                  const std::string& path);
+
+// For inference: builds the generator `name` ("G_AB" or "G_BA") described by the checkpoint's
+// config, loads its weights only, and puts it in eval mode. config_out receives the model config.
+std::shared_ptr<nn::Module> load_generator(const std::string& path, const std::string& name,
+                                           models::ModelConfig* config_out = nullptr);
+
+}  // namespace gan::train

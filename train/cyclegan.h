@@ -1,0 +1,77 @@
+// One CycleGAN training step (Zhu et al. 2017) in the single-forward form: the generators and
+// discriminators run once, and both gradients are taken from that one graph:
+//   fake_B = G_AB(A), fake_A = G_BA(B), cyc_A = G_BA(fake_B), cyc_B = G_AB(fake_A),
+//   id_A = G_BA(A), id_B = G_AB(B)
+//   loss_G = adv(D_B(fake_B), 1) + adv(D_A(fake_A), 1) + lambda (|cyc_A - A| + |cyc_B - B|)
+//            + lambda_id lambda (|id_B - B| + |id_A - A|)              (L1 = mean abs error)
+//   loss_D = 0.5 (adv(D_A(A), 1) + adv(D_A(f_A), 0)) + 0.5 (adv(D_B(B), 1) + adv(D_B(f_B), 0))
+// loss_G's backward reaches only generator parameters (retaining the graph), loss_D's only
+// discriminator parameters; then both Adams step. Without an image pool f_A/f_B are the very
+// D outputs the generator loss used; with one, D runs again on detached fakes from the pool.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "core/rng.h"
+#include "models/cyclegan.h"
+#include "nn/adam.h"
+#include "train/image_pool.h"
+
+namespace gan::train {
+
+enum class GanLoss { bce, lsgan };  // bce: sigmoid cross-entropy on logits; lsgan: MSE to 1 / 0
+GanLoss parse_gan_loss(const std::string& s);  // throws std::invalid_argument
+const char* gan_loss_name(GanLoss l);
+
+struct StepOptions {
+  GanLoss gan_loss = GanLoss::bce;
+  double lambda_cycle = 10.0;
+  double lambda_identity = 0.5;  // relative to lambda_cycle
+};
+
+// The loss terms of one step, as tensors (one element each) of the step's graph.
+struct StepLossTensors {
+  Tensor adv_AB, adv_BA;  // generator adversarial terms: adv(D_B(fake_B), 1), adv(D_A(fake_A), 1)
+  Tensor cycle_A, cycle_B, identity_A, identity_B;  // L1 terms, unweighted
+  Tensor loss_G, D_A, D_B, loss_D;                  // D_A, D_B: each 0.5 (real + fake)
+};
+
+// The same terms as numbers, for logs.
+struct StepLosses {
+  double adv_AB = 0, adv_BA = 0, cycle_A = 0, cycle_B = 0, identity_A = 0, identity_B = 0;
+  double loss_G = 0, D_A = 0, D_B = 0;
+  static const char* csv_header();  // "adv_AB,adv_BA,...,D_B"
+  std::string csv_row() const;
+};
+
+class CycleGANStep {
+ public:
+  // Optimizers over the networks' current parameters (call nets.to(device) before).
+  CycleGANStep(models::CycleGAN& nets, const StepOptions& options, nn::AdamOptions adam,
+               int pool_size, uint64_t pool_seed);
+
+  // Builds the graph of one step on batches a [N, C, S, S] and b (on the networks' device) and
+  // returns its loss tensors; touches no gradient and no optimizer (the pool is queried).
+  StepLossTensors forward(const Tensor& a, const Tensor& b);
+  // forward + both backward passes + both optimizer updates.
+  StepLosses step(const Tensor& a, const Tensor& b);
+
+  nn::Adam& opt_G() { return opt_G_; }
+  nn::Adam& opt_D() { return opt_D_; }
+  ImagePool& pool_A() { return pool_A_; }
+  ImagePool& pool_B() { return pool_B_; }
+  Generator& pool_rng() { return pool_rng_; }
+  void set_lr(double lr);
+  const StepOptions& options() const { return options_; }
+
+ private:
+  Tensor adv(const Tensor& logits, double target) const;
+
+  models::CycleGAN& nets_;
+  StepOptions options_;
+  nn::Adam opt_G_, opt_D_;
+  ImagePool pool_A_, pool_B_;
+  Generator pool_rng_;
+};
+
+}  // namespace gan::train

@@ -1,0 +1,41 @@
+// The HTML report of a training run: loss curves (SVG, drawn here), the newest sample grids and the
+// progress animation, the configuration, and optional extra sections (e.g. evaluation tables).
+// Written to <run_dir>/report/index.html, atomically; refreshed by gan_train at each epoch, so a
+// browser pointed at it shows the run as it goes.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace gan::train {
+
+struct CsvTable {
+  std::vector<std::string> columns;
+  std::vector<std::vector<double>> rows;  // rows[i][j] = value of columns[j]; NaN if unparsable
+};
+// Reads a CSV with a header row and numeric cells. Throws gan::InputError on a missing file.
+CsvTable read_csv(const std::string& path);
+
+struct Series {
+  std::string name;
+  std::vector<double> x, y;
+};
+// An SVG line chart: every series drawn raw (faint) and smoothed (exponential moving average,
+// solid), with axes, ticks and a legend. Non-finite points are skipped.
+std::string svg_line_chart(const std::vector<Series>& series, const std::string& title,
+                           const std::string& x_label, int width = 460, int height = 260);
+
+struct ReportSection {
+  std::string title;
+  std::string html;  // inserted as is
+};
+
+// Writes <run_dir>/report/index.html from <run_dir>/losses.csv, config.json, samples/*.png and
+// samples/progress.gif (whatever exists), followed by `extra` sections. Paths in the page are
+// relative, so the run dir can be moved or copied whole.
+void write_run_report(const std::string& run_dir, const std::string& title,
+                      const std::vector<ReportSection>& extra = {});
+
+// HTML-escapes text.
+std::string html_escape(const std::string& s);
+
+}  // namespace gan::train

@@ -1,0 +1,106 @@
+#include "train/train_config.h"
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "core/error.h"
+
+namespace gan::train {
+
+void TrainConfig::validate() const {
+  auto bad = [](const std::string& m) { throw std::invalid_argument(m); };
+  try {
+    model.validate();
+  } catch (const std::invalid_argument& e) {
+    bad(std::string("--") + e.what());
+  }
+  if (load_size < model.size) bad("--load-size must be >= --size");
+  if (device != "cpu" && device != "cuda") bad("--device must be cpu or cuda, got '" + device + "'");
+  if (epochs < 0 || decay_epochs < 0 || epochs + decay_epochs < 1)
+    bad("--epochs + --decay-epochs must be at least 1");
+  if (batch < 1) bad("--batch must be at least 1");
+  if (max_steps < 0) bad("--steps must be >= 0");
+  if (save_every < 1) bad("--save-every must be at least 1");
+  if (sample_every < 0) bad("--sample-every must be >= 0");
+  if (num_samples < 1) bad("--num-samples must be at least 1");
+  if (log_every < 1) bad("--log-every must be at least 1");
+  if (threads < 0) bad("--threads must be >= 0");
+  if (gan_loss != "bce" && gan_loss != "lsgan") bad("--gan-loss must be bce or lsgan");
+  if (pool < 0) bad("--pool must be >= 0");
+  if (!(lr > 0)) bad("--lr must be positive");
+  if (lambda_cycle < 0 || lambda_identity < 0) bad("--lambda values must be >= 0");
+}
+
+std::string TrainConfig::to_json() const {
+  nlohmann::ordered_json j;
+  j["data_a"] = data_a;
+  j["data_b"] = data_b;
+  j["out"] = out;
+  j["gen"] = model.gen;
+  j["channels"] = model.channels;
+  j["size"] = model.size;
+  j["ngf"] = model.ngf;
+  j["ndf"] = model.ndf;
+  j["load_size"] = load_size;
+  j["device"] = device;
+  j["epochs"] = epochs;
+  j["decay_epochs"] = decay_epochs;
+  j["batch"] = batch;
+  j["seed"] = seed;
+  j["steps"] = max_steps;
+  j["save_every"] = save_every;
+  j["sample_every"] = sample_every;
+  j["num_samples"] = num_samples;
+  j["log_every"] = log_every;
+  j["threads"] = threads;
+  j["gan_loss"] = gan_loss;
+  j["pool"] = pool;
+  j["lr"] = lr;
+  j["beta1"] = beta1;
+  j["beta2"] = beta2;
+  j["lambda_cycle"] = lambda_cycle;
+  j["lambda_identity"] = lambda_identity;
+  return j.dump(2);
+}
+
+TrainConfig TrainConfig::from_json(const std::string& text, const std::string& what) {
+  TrainConfig c;
+  try {
+    auto j = nlohmann::json::parse(text);
+    auto get = [&](const char* k, auto& v) {
+      if (j.contains(k)) v = j.at(k).get<std::decay_t<decltype(v)>>();
+    };
+    get("data_a", c.data_a);
+    get("data_b", c.data_b);
+    get("out", c.out);
+    get("gen", c.model.gen);
+    get("channels", c.model.channels);
+    get("size", c.model.size);
+    get("ngf", c.model.ngf);
+    get("ndf", c.model.ndf);
+    get("load_size", c.load_size);
+    get("device", c.device);
+    get("epochs", c.epochs);
+    get("decay_epochs", c.decay_epochs);
+    get("batch", c.batch);
+    get("seed", c.seed);
+    get("steps", c.max_steps);
+    get("save_every", c.save_every);
+    get("sample_every", c.sample_every);
+    get("num_samples", c.num_samples);
+    get("log_every", c.log_every);
+    get("threads", c.threads);
+    get("gan_loss", c.gan_loss);
+    get("pool", c.pool);
+    get("lr", c.lr);
+    get("beta1", c.beta1);
+    get("beta2", c.beta2);
+    get("lambda_cycle", c.lambda_cycle);
+    get("lambda_identity", c.lambda_identity);
+  } catch (const nlohmann::json::exception& e) {
+    throw InputError(what + ": bad training config: " + e.what());
+  }
+  return c;
+}
+
+}  // namespace gan::train

@@ -1,0 +1,39 @@
+// Everything a training run is configured by: the flags of gan_train. Saved as config.json in the
+// run dir and in every checkpoint's metadata, so a run can be resumed and inspected.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "models/cyclegan.h"
+
+namespace gan::train {
+
+struct TrainConfig {
+  std::string data_a, data_b;   // folders of domain A (T1) and domain B (T2) images
+  std::string out;              // run dir
+  models::ModelConfig model;    // gen, channels, size (= crop size), ngf, ndf
+  int load_size = 286;          // resize before the random crop
+  std::string device = "cpu";   // cpu or cuda
+  int64_t epochs = 100;         // epochs at the base learning rate
+  int64_t decay_epochs = 100;   // epochs of linear decay to 0 after them
+  int batch = 1;
+  uint64_t seed = 0;
+  int64_t max_steps = 0;        // stop after this many steps in total (0 = run all epochs)
+  int save_every = 10;          // epochs between numbered checkpoints (latest is written each epoch)
+  int sample_every = 1;         // epochs between sample grids
+  int num_samples = 4;          // held-out images per domain in the sample grid
+  int log_every = 50;           // steps between progress lines when stdout is not a terminal
+  int threads = 0;              // CPU threads (0 = all cores)
+  std::string gan_loss = "bce";  // bce or lsgan
+  int pool = 50;                // image pool size (0 = off: the discriminators see the newest fakes)
+  double lr = 2e-4, beta1 = 0.5, beta2 = 0.999;
+  double lambda_cycle = 10.0, lambda_identity = 0.5;
+
+  // Throws std::invalid_argument naming the flag of the first bad value.
+  void validate() const;
+  std::string to_json() const;  // pretty-printed
+  // Throws gan::InputError("<what>: ...") for malformed JSON or missing/mistyped fields.
+  static TrainConfig from_json(const std::string& json, const std::string& what);
+};
+
+}  // namespace gan::train

@@ -1,0 +1,186 @@
+#include "train/trainer.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "core/autograd.h"
+#include "core/device.h"
+#include "core/error.h"
+#include "train/atomic_file.h"
+#include "train/image_grid.h"
+
+namespace gan::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string epoch_name(const std::string& dir, const char* stem, int64_t epoch, const char* ext) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%s_%03lld", stem, static_cast<long long>(epoch));
+  return dir + "/" + buf + ext;
+}
+
+std::string format_duration(double s) {
+  long t = static_cast<long>(s + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  return buf;
+}
+
+// The first n files of a folder, resized to the network input without augmentation.
+std::vector<Tensor> load_samples(const std::vector<std::string>& files, int n,
+                                 const ImageTransform& t, Device device) {
+  ImageTransform fixed = t;
+  fixed.train = false;
+  Generator unused(0);
+  std::vector<Tensor> out;
+  for (size_t i = 0; i < files.size() && static_cast<int>(i) < n; ++i) {
+    std::vector<float> px = transform_image(io::load_image(files[i]), fixed, unused);
+    out.push_back(Tensor::from_vector(px, {1, t.channels, t.crop_size, t.crop_size}).to(device));
+  }
+  return out;
+}
+
+}  // namespace
+
+Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log)
+    : config_(config), log_(log) {
+  config_.validate();
+  device_ = config_.device == "cuda" ? Device::cuda : Device::cpu;
+  if (device_ == Device::cuda) device::require_cuda("--device cuda");
+
+  std::error_code ec;
+  fs::create_directories(checkpoint_dir(), ec);
+  if (ec) throw InputError(config_.out + ": cannot create run dir: " + ec.message());
+  fs::create_directories(config_.out + "/samples", ec);
+
+  nets_ = std::make_unique<models::CycleGAN>(config_.model, config_.seed);
+  nets_->to(device_);
+  StepOptions so{parse_gan_loss(config_.gan_loss), config_.lambda_cycle, config_.lambda_identity};
+  nn::AdamOptions adam{config_.lr, config_.beta1, config_.beta2, 1e-8, 0.0};
+  step_ = std::make_unique<CycleGANStep>(*nets_, so, adam, config_.pool,
+                                         config_.seed ^ 0x5851F42D4C957F2Dull);
+  schedule_ = LrSchedule{config_.lr, config_.epochs, config_.decay_epochs};
+
+  ImageTransform tf;
+  tf.load_size = config_.load_size;
+  tf.crop_size = config_.model.size;
+  tf.channels = config_.model.channels;
+  UnpairedLoader::State start{config_.seed, 0, 0};
+  if (resume) {
+    std::string path = checkpoint_dir() + "/latest.safetensors";
+    if (!fs::exists(path)) throw InputError(path + ": no checkpoint to resume from (--resume)");
+    TrainingPosition pos = load_training_checkpoint(path, *nets_, *step_);
+    global_step_ = pos.global_step;
+    start = pos.loader;
+    log_ << "resumed from " << path << " at step " << global_step_ << "\n";
+  }
+  loader_ = std::make_unique<UnpairedLoader>(config_.data_a, config_.data_b, tf, start,
+                                             config_.batch);
+  samples_A_ = load_samples(loader_->files_a(), config_.num_samples, tf, device_);
+  samples_B_ = load_samples(loader_->files_b(), config_.num_samples, tf, device_);
+
+  io::write_file_atomic(config_.out + "/config.json", config_.to_json() + "\n");
+  std::string csv_path = config_.out + "/losses.csv";
+  bool fresh = !resume || !fs::exists(csv_path);
+  csv_.open(csv_path, fresh ? std::ios::trunc : std::ios::app);
+  if (!csv_) throw InputError(csv_path + ": cannot open for writing");
+  if (fresh) csv_ << "step,epoch," << StepLosses::csv_header() << ",lr,seconds\n";
+  tty_ = isatty(fileno(stdout)) != 0;
+}
+
+Trainer::~Trainer() = default;
+
+int64_t Trainer::total_steps() const {
+  return schedule_.total_epochs() * loader_->steps_per_epoch();
+}
+
+StepLosses Trainer::train_step() {
+  UnpairedLoader::Batch batch = loader_->next();
+  step_->set_lr(schedule_.at_epoch(batch.epoch));
+  Tensor a = batch.a.to(device_), b = batch.b.to(device_);
+  StepLosses l = step_->step(a, b);
+  ++global_step_;
+  return l;
+}
+
+void Trainer::save_checkpoint(const std::string& path) {
+  save_training_checkpoint(path, config_, *nets_, *step_, {global_step_, loader_->state()});
+}
+
+void Trainer::write_samples(const std::string& path) {
+  NoGradGuard no_grad;
+  nets_->train(false);
+  std::vector<std::vector<Tensor>> rows;
+  for (const Tensor& a : samples_A_) {
+    Tensor fb = (*nets_->G_AB)(a);
+    rows.push_back({a, fb, (*nets_->G_BA)(fb)});
+  }
+  for (const Tensor& b : samples_B_) {
+    Tensor fa = (*nets_->G_BA)(b);
+    rows.push_back({b, fa, (*nets_->G_AB)(fa)});
+  }
+  nets_->train(true);
+  io::save_image_grid(path, rows);
+}
+
+void Trainer::log_progress(const StepLosses& l, int64_t epoch, double seconds, bool force) {
+  if (!tty_ && !force && global_step_ % config_.log_every != 0) return;
+  int64_t done = global_step_ - start_step_;
+  double ips = seconds > 0 ? done * config_.batch / seconds : 0.0;
+  int64_t target = config_.max_steps > 0 ? std::min(config_.max_steps, total_steps()) : total_steps();
+  double eta = done > 0 ? seconds / done * (target - global_step_) : 0.0;
+  char buf[400];
+  std::snprintf(buf, sizeof buf,
+                "epoch %lld/%lld step %lld/%lld %.2f img/s ETA %s | G %.4f (adv %.3f %.3f cyc %.3f "
+                "%.3f id %.3f %.3f) D_A %.4f D_B %.4f",
+                static_cast<long long>(epoch + 1), static_cast<long long>(schedule_.total_epochs()),
+                static_cast<long long>(global_step_), static_cast<long long>(target), ips,
+                format_duration(eta).c_str(), l.loss_G, l.adv_AB, l.adv_BA, l.cycle_A, l.cycle_B,
+                l.identity_A, l.identity_B, l.D_A, l.D_B);
+  if (tty_) {
+    log_ << "\r" << buf << "\x1b[K" << std::flush;
+  } else {
+    log_ << buf << "\n" << std::flush;
+  }
+}
+
+void Trainer::run() {
+  int64_t target = total_steps();
+  if (config_.max_steps > 0) target = std::min(target, config_.max_steps);
+  start_ = std::chrono::steady_clock::now();
+  start_step_ = global_step_;
+  const int64_t per_epoch = loader_->steps_per_epoch();
+  StepLosses last;
+  while (global_step_ < target) {
+    int64_t epoch = loader_->state().epoch;
+    double lr = schedule_.at_epoch(epoch);
+    last = train_step();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    csv_ << global_step_ << "," << epoch << "," << last.csv_row() << "," << lr << "," << secs
+         << "\n";
+    log_progress(last, epoch, secs, false);
+    bool epoch_end = global_step_ % per_epoch == 0;
+    if (epoch_end) {
+      int64_t finished = global_step_ / per_epoch;  // epochs completed, 1-based
+      csv_.flush();
+      if (config_.sample_every > 0 && finished % config_.sample_every == 0)
+        write_samples(epoch_name(config_.out + "/samples", "epoch", finished, ".png"));
+      save_checkpoint(checkpoint_dir() + "/latest.safetensors");
+      if (finished % config_.save_every == 0)
+        save_checkpoint(epoch_name(checkpoint_dir(), "epoch", finished, ".safetensors"));
+    }
+  }
+  if (tty_) log_ << "\n";
+  csv_.flush();
+  if (global_step_ % per_epoch != 0 || start_step_ == global_step_)
+    save_checkpoint(checkpoint_dir() + "/latest.safetensors");
+  log_ << "done: " << global_step_ << " steps, checkpoint " << checkpoint_dir()
+       << "/latest.safetensors\n";
+}
+
+}  // namespace gan::train
