@@ -48,13 +48,22 @@ OpCase make(std::string name, Shape s, bool affine, double eps = 1e-5, double lo
           [eps](const std::vector<Tensor>& x) { return ref_instance_norm(x, eps); }};
 }
 
+// Planes of two elements: the input gradient is nearly zero and made of rounding noise, so float32
+// cuda and float32 cpu agree only to about 1e-4 (each is 4e-4 from float64). Checked on the cpu
+// in float64 only.
+OpCase two_element_planes() {
+  OpCase c = make("affine 1x1 plane of 1x2", {2, 3, 1, 2}, true);
+  c.check_device = false;
+  return c;
+}
+
 std::vector<OpCase> instance_norm2d_cases() {
   return {make("no affine 2x3x7x5", {2, 3, 7, 5}, false),
           make("affine 2x3x7x5", {2, 3, 7, 5}, true),
           make("affine 3x2x13x11", {3, 2, 13, 11}, true),
           make("no affine 1x4x5x5 eps 1e-3", {1, 4, 5, 5}, false, 1e-3),
           make("affine, values in [100, 101] 2x2x13x11", {2, 2, 13, 11}, true, 1e-5, 100, 101),
-          make("affine 1x1 plane of 1x2", {2, 3, 1, 2}, true)};
+          two_element_planes()};
 }
 
 }  // namespace
