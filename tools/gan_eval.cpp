@@ -29,6 +29,12 @@ int main(int argc, char** argv) {
   app.add_option("--translated", translated, "Unpaired mode: folder of translated images");
   app.add_option("--reconstructed", reconstructed, "Unpaired mode: folder of reconstructions (same names as --input)");
   app.add_option("--real-target", real_target, "Unpaired mode: folder of real images of the target domain");
+  std::string baseline = "none";
+  app.add_option("--baseline", baseline,
+                 "Paired mode: score a trivial baseline made from --pred: none, or invert (1 - x "
+                 "inside the foreground)")
+      ->check(CLI::IsMember({"none", "invert"}))
+      ->capture_default_str();
   app.add_option("--json", json_path, "Write the report as JSON to this file");
   app.add_option("--csv", csv_path, "Write per-image metrics as CSV to this file");
   try {
@@ -50,7 +56,9 @@ int main(int argc, char** argv) {
     std::string csv;
     if (paired) {
       if (pred.empty() || target.empty()) throw gan::InputError(pred.empty() ? "--pred: required with --target" : "--target: required with --pred");
-      gan::train::PairedReport r = gan::train::evaluate_paired(pred, target);
+      gan::train::PairedReport r = gan::train::evaluate_paired(
+          pred, target,
+          baseline == "invert" ? gan::train::PredTransform::invert : gan::train::PredTransform::none);
       print_mean("paired", r.mean, r.images.size());
       report = gan::train::to_json(r);
       csv = gan::train::to_csv(r.images, r.mean);

@@ -39,6 +39,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--steps", c.max_steps, "Stop after this many steps in total (0 = all epochs)")
       ->capture_default_str();
+  app.add_option("--minutes", c.max_minutes,
+                 "Time budget: stop cleanly (checkpoint, samples, report) after this many minutes "
+                 "of training (0 = none)")
+      ->capture_default_str();
   app.add_flag("--resume", resume, "Continue from OUT/checkpoints/latest.safetensors");
   app.add_option("--save-every", c.save_every, "Epochs between numbered checkpoints")
       ->capture_default_str();

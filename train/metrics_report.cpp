@@ -43,7 +43,8 @@ nlohmann::json images_json(const std::vector<ScoredImage>& images) {
 
 // Scores each name in `names`: `pred_dir/name` against `ref_dir/name`.
 std::vector<ScoredImage> score_pairs(const std::vector<std::string>& names, const std::string& pred_dir,
-                                     const std::string& ref_dir) {
+                                     const std::string& ref_dir,
+                                     PredTransform transform = PredTransform::none) {
   std::vector<ScoredImage> out(names.size());
   std::string error;
   const int count = static_cast<int>(names.size());
@@ -56,6 +57,7 @@ std::vector<ScoredImage> score_pairs(const std::vector<std::string>& names, cons
         throw InputError(pp + ": size " + std::to_string(p.width) + "x" + std::to_string(p.height) + " differs from " +
                          rp + " (" + std::to_string(r.width) + "x" + std::to_string(r.height) + ")");
       }
+      if (transform == PredTransform::invert) invert_foreground(p.pixels, p.height, p.width);
       out[i] = {names[i], compare_images(p.pixels.data(), r.pixels.data(), r.height, r.width)};
     } catch (const std::exception& e) {
 #pragma omp critical(metrics_error)
@@ -120,12 +122,18 @@ ImageMetrics mean_metrics(const std::vector<ScoredImage>& images) {
   return mean;
 }
 
-PairedReport evaluate_paired(const std::string& pred_dir, const std::string& target_dir) {
+void invert_foreground(std::vector<float>& pixels, int height, int width) {
+  std::vector<uint8_t> mask = foreground_mask(pixels.data(), height, width);
+  for (size_t i = 0; i < pixels.size(); ++i) pixels[i] = mask[i] ? 1.0f - pixels[i] : 0.0f;
+}
+
+PairedReport evaluate_paired(const std::string& pred_dir, const std::string& target_dir,
+                             PredTransform transform) {
   PairedReport report{pred_dir, target_dir, {}, {}};
   std::vector<std::string> pred = image_names_in(pred_dir), target = image_names_in(target_dir);
   require_names(pred, pred_dir, target, target_dir);
   require_names(target, target_dir, pred, pred_dir);
-  report.images = score_pairs(pred, pred_dir, target_dir);
+  report.images = score_pairs(pred, pred_dir, target_dir, transform);
   report.mean = mean_metrics(report.images);
   return report;
 }

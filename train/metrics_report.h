@@ -24,9 +24,16 @@ struct PairedReport {
   std::vector<ScoredImage> images;  // sorted by name
   ImageMetrics mean;
 };
+// What is done to each prediction before scoring. `invert` makes the trivial contrast-swap
+// baseline from the input images themselves: 1 - p inside the prediction's own foreground mask,
+// background kept black.
+enum class PredTransform { none, invert };
 // Every image file in pred_dir must have a same-named file of the same size in target_dir and vice
 // versa; otherwise gan::InputError names the file. Colour images are converted to grey.
-PairedReport evaluate_paired(const std::string& pred_dir, const std::string& target_dir);
+PairedReport evaluate_paired(const std::string& pred_dir, const std::string& target_dir,
+                             PredTransform transform = PredTransform::none);
+// The invert baseline of one image (values in [0, 1], height x width), in place.
+void invert_foreground(std::vector<float>& pixels, int height, int width);
 
 struct UnpairedReport {
   std::string input_dir, translated_dir, reconstructed_dir, real_target_dir;

@@ -20,6 +20,7 @@ void TrainConfig::validate() const {
     bad("--epochs + --decay-epochs must be at least 1");
   if (batch < 1) bad("--batch must be at least 1");
   if (max_steps < 0) bad("--steps must be >= 0");
+  if (!(max_minutes >= 0)) bad("--minutes must be >= 0");
   if (save_every < 1) bad("--save-every must be at least 1");
   if (sample_every < 0) bad("--sample-every must be >= 0");
   if (num_samples < 1) bad("--num-samples must be at least 1");
@@ -48,6 +49,7 @@ std::string TrainConfig::to_json() const {
   j["batch"] = batch;
   j["seed"] = seed;
   j["steps"] = max_steps;
+  j["minutes"] = max_minutes;
   j["save_every"] = save_every;
   j["sample_every"] = sample_every;
   j["num_samples"] = num_samples;
@@ -85,6 +87,7 @@ TrainConfig TrainConfig::from_json(const std::string& text, const std::string& w
     get("batch", c.batch);
     get("seed", c.seed);
     get("steps", c.max_steps);
+    get("minutes", c.max_minutes);
     get("save_every", c.save_every);
     get("sample_every", c.sample_every);
     get("num_samples", c.num_samples);

@@ -19,6 +19,7 @@ struct TrainConfig {
   int batch = 1;
   uint64_t seed = 0;
   int64_t max_steps = 0;        // stop after this many steps in total (0 = run all epochs)
+  double max_minutes = 0;       // stop at the first step boundary after this much training time (0 = none)
   int save_every = 10;          // epochs between numbered checkpoints (latest is written each epoch)
   int sample_every = 1;         // epochs between sample grids
   int num_samples = 4;          // held-out images per domain in the sample grid

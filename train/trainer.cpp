@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "train/atomic_file.h"
 #include "train/image_grid.h"
+#include "train/report.h"
 
 namespace gan::train {
 namespace fs = std::filesystem;
@@ -112,7 +113,7 @@ void Trainer::save_checkpoint(const std::string& path) {
   save_training_checkpoint(path, config_, *nets_, *step_, {global_step_, loader_->state()});
 }
 
-void Trainer::write_samples(const std::string& path) {
+void Trainer::write_samples(const std::string& path, bool add_frame) {
   NoGradGuard no_grad;
   nets_->train(false);
   std::vector<std::vector<Tensor>> rows;
@@ -125,7 +126,16 @@ void Trainer::write_samples(const std::string& path) {
     rows.push_back({b, fa, (*nets_->G_AB)(fa)});
   }
   nets_->train(true);
-  io::save_image_grid(path, rows);
+  io::Image grid = io::make_image_grid(rows);
+  io::save_png(path, grid);
+  if (add_frame) {
+    progress_frames_.push_back(io::to_gray_frame(grid));
+    io::save_gif(config_.out + "/samples/progress.gif", progress_frames_, 50);
+  }
+}
+
+void Trainer::write_report() {
+  write_run_report(config_.out, "CycleGAN training run: " + fs::path(config_.out).filename().string());
 }
 
 void Trainer::log_progress(const StepLosses& l, int64_t epoch, double seconds, bool force) {
@@ -169,16 +179,27 @@ void Trainer::run() {
       int64_t finished = global_step_ / per_epoch;  // epochs completed, 1-based
       csv_.flush();
       if (config_.sample_every > 0 && finished % config_.sample_every == 0)
-        write_samples(epoch_name(config_.out + "/samples", "epoch", finished, ".png"));
+        write_samples(epoch_name(config_.out + "/samples", "epoch", finished, ".png"), true);
       save_checkpoint(checkpoint_dir() + "/latest.safetensors");
       if (finished % config_.save_every == 0)
         save_checkpoint(epoch_name(checkpoint_dir(), "epoch", finished, ".safetensors"));
+      write_report();
+    }
+    if (config_.max_minutes > 0 && secs >= config_.max_minutes * 60) {
+      if (tty_) log_ << "\n";
+      log_ << "time budget of " << config_.max_minutes << " min reached at step " << global_step_
+           << "\n";
+      break;
     }
   }
   if (tty_) log_ << "\n";
   csv_.flush();
-  if (global_step_ % per_epoch != 0 || start_step_ == global_step_)
+  if (global_step_ % per_epoch != 0 || start_step_ == global_step_) {
     save_checkpoint(checkpoint_dir() + "/latest.safetensors");
+    if (config_.sample_every > 0)
+      write_samples(epoch_name(config_.out + "/samples", "step", global_step_, ".png"), true);
+    write_report();
+  }
   log_ << "done: " << global_step_ << " steps, checkpoint " << checkpoint_dir()
        << "/latest.safetensors\n";
 }

@@ -13,6 +13,7 @@
 #include "train/checkpoint.h"
 #include "train/cyclegan.h"
 #include "train/dataset.h"
+#include "train/gif_writer.h"
 #include "train/lr_schedule.h"
 #include "train/train_config.h"
 
@@ -38,7 +39,10 @@ class Trainer {
   const TrainConfig& config() const { return config_; }
   std::string checkpoint_dir() const { return config_.out + "/checkpoints"; }
   void save_checkpoint(const std::string& path);
-  void write_samples(const std::string& path);
+  // Writes the sample grid to path and, when add_frame, appends it to samples/progress.gif.
+  void write_samples(const std::string& path, bool add_frame = false);
+  // Rewrites <out>/report/index.html (losses, samples, configuration).
+  void write_report();
 
  private:
   void log_progress(const StepLosses& l, int64_t epoch, double seconds, bool force);
@@ -52,6 +56,7 @@ class Trainer {
   LrSchedule schedule_;
   int64_t global_step_ = 0;
   std::vector<Tensor> samples_A_, samples_B_;  // fixed, unaugmented, on the device
+  std::vector<io::GrayFrame> progress_frames_;  // one per sampled epoch (this process's)
   std::ofstream csv_;
   bool tty_ = false;
   std::chrono::steady_clock::time_point start_;

@@ -4,6 +4,9 @@
 #include "core/ops/conv_checks.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/conv2d.h"
+#if GAN_HAS_CUDA
+#include "kernels/cuda/conv2d.h"
+#endif
 
 namespace gan::ops {
 
@@ -18,7 +21,9 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, 
   Tensor y = Tensor::empty({g.n, g.c_out, g.h_out, g.w_out}, x.dtype(), x.device());
   if (x.is_cuda()) {
 #if GAN_HAS_CUDA
-    detail::no_cuda("conv2d");  // cuda::conv2d_forward(x, w, bias, y, g) goes here
+    cuda::conv2d_forward(x.data<float>(), w.data<float>(),
+                         bias.defined() ? bias.data<float>() : nullptr, y.data<float>(),
+                         detail::cuda_shape(g));
 #else
     detail::no_cuda("conv2d");
 #endif
@@ -38,7 +43,11 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, 
     if (needs.size() > 2 && needs[2]) gb = Tensor::empty({g.c_out}, gy.dtype(), gy.device());
     if (gy.is_cuda()) {
 #if GAN_HAS_CUDA
-      detail::no_cuda("conv2d backward");  // cuda::conv2d_backward_* go here
+      const cuda::ConvShape s = detail::cuda_shape(g);
+      if (gx.defined()) cuda::conv2d_backward_data(gy.data<float>(), w_saved.data<float>(), gx.data<float>(), s);
+      if (gw.defined())
+        cuda::conv2d_backward_weight(x_saved.data<float>(), gy.data<float>(), gw.data<float>(), s);
+      if (gb.defined()) cuda::channel_sum(gy.data<float>(), gb.data<float>(), g.n, g.c_out, g.out_plane());
 #endif
     } else {
       detail::with_scalar_type(gy.dtype(), [&](auto t) {

@@ -4,6 +4,9 @@
 #include "core/ops/conv_checks.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/conv_transpose2d.h"
+#if GAN_HAS_CUDA
+#include "kernels/cuda/conv2d.h"
+#endif
 
 namespace gan::ops {
 
@@ -24,7 +27,11 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, in
   Tensor y = Tensor::empty({g.n, g.c_in, g.h, g.w}, x.dtype(), x.device());
   if (x.is_cuda()) {
 #if GAN_HAS_CUDA
-    detail::no_cuda(op);  // cuda::conv_transpose2d_forward(x, w, bias, y, g) goes here
+    // The transposed convolution's forward is g's data gradient, plus the bias.
+    cuda::conv2d_backward_data(x.data<float>(), w.data<float>(), y.data<float>(),
+                               detail::cuda_shape(g));
+    if (bias.defined())
+      cuda::add_channel_bias(y.data<float>(), bias.data<float>(), g.n, g.c_in, g.in_plane());
 #else
     detail::no_cuda(op);
 #endif
@@ -44,7 +51,12 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, in
     if (needs.size() > 2 && needs[2]) gb = Tensor::empty({g.c_in}, gy.dtype(), gy.device());
     if (gy.is_cuda()) {
 #if GAN_HAS_CUDA
-      detail::no_cuda("conv_transpose2d backward");  // cuda::conv_transpose2d_backward_* go here
+      const cuda::ConvShape s = detail::cuda_shape(g);
+      if (gx.defined())
+        cuda::conv2d_forward(gy.data<float>(), w_saved.data<float>(), nullptr, gx.data<float>(), s);
+      if (gw.defined())  // roles swapped: gy is g's input, x is g's output gradient
+        cuda::conv2d_backward_weight(gy.data<float>(), x_saved.data<float>(), gw.data<float>(), s);
+      if (gb.defined()) cuda::channel_sum(gy.data<float>(), gb.data<float>(), g.n, g.c_in, g.in_plane());
 #endif
     } else {
       detail::with_scalar_type(gy.dtype(), [&](auto t) {

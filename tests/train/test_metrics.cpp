@@ -171,3 +171,20 @@ TEST_CASE("paired folder report: per-image scores, missing pair and size mismatc
     CHECK(std::string(e.what()).find("size") != std::string::npos);
   }
 }
+
+TEST_CASE("invert baseline: 1 - x inside the foreground, background stays black", "[metrics]") {
+  // 8x8 image: a 4x4 square of 0.3 in the middle of a black background.
+  const int h = 8, w = 8;
+  std::vector<float> px(h * w, 0.0f);
+  for (int y = 2; y < 6; ++y)
+    for (int x = 2; x < 6; ++x) px[y * w + x] = 0.3f;
+  std::vector<uint8_t> mask = foreground_mask(px.data(), h, w);
+  invert_foreground(px, h, w);
+  for (int i = 0; i < h * w; ++i) {
+    int y = i / w, x = i % w;
+    bool in_square = y >= 2 && y < 6 && x >= 2 && x < 6;
+    if (in_square) CHECK(px[i] == Approx(0.7f));
+    else if (mask[i]) CHECK(px[i] == Approx(1.0f));  // dilated rim: 1 - 0
+    else CHECK(px[i] == 0.0f);
+  }
+}
