@@ -151,11 +151,14 @@ static std::string read_text(const fs::path& p) {
 }
 
 void write_run_report(const std::string& run_dir, const std::string& title,
-                      const std::vector<ReportSection>& extra) {
-  fs::path run(run_dir), report = run / "report";
+                      const std::vector<ReportSection>& extra, const std::string& report_dir) {
+  fs::path run(run_dir), report = report_dir.empty() ? run / "report" : fs::path(report_dir);
   std::error_code ec;
   fs::create_directories(report, ec);
   if (ec) throw InputError(report.string() + ": cannot create directory: " + ec.message());
+  // Where the run's samples are, seen from the page.
+  const std::string samples_url =
+      fs::relative(fs::absolute(run / "samples"), fs::absolute(report), ec).generic_string() + "/";
 
   std::ostringstream h;
   h << "<!doctype html><html><head><meta charset='utf-8'><title>" << html_escape(title)
@@ -192,7 +195,7 @@ void write_run_report(const std::string& run_dir, const std::string& title,
   fs::path samples = run / "samples";
   if (fs::exists(samples / "progress.gif"))
     h << "<h2>Samples over training</h2><p>Each frame: input | translated | reconstructed, "
-         "one epoch per frame.</p><img src='../samples/progress.gif'>";
+         "one epoch per frame.</p><img src='" << html_escape(samples_url) << "progress.gif'>";
   std::vector<std::string> grids;
   if (fs::is_directory(samples))
     for (const auto& e : fs::directory_iterator(samples))
@@ -202,7 +205,7 @@ void write_run_report(const std::string& run_dir, const std::string& title,
     h << "<h2>Newest samples</h2><p>Rows: fixed held-out images; columns: input | translated | "
          "reconstructed.</p>";
     for (size_t i = 0; i < grids.size() && i < 3; ++i)
-      h << "<p>" << html_escape(grids[i]) << "<br><img src='../samples/" << html_escape(grids[i])
+      h << "<p>" << html_escape(grids[i]) << "<br><img src='" << html_escape(samples_url + grids[i])
         << "'></p>";
   }
 

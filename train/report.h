@@ -29,11 +29,12 @@ struct ReportSection {
   std::string html;  // inserted as is
 };
 
-// Writes <run_dir>/report/index.html from <run_dir>/losses.csv, config.json, samples/*.png and
-// samples/progress.gif (whatever exists), followed by `extra` sections. Paths in the page are
-// relative, so the run dir can be moved or copied whole.
+// Writes <report_dir>/index.html (report_dir defaults to <run_dir>/report) from the run's
+// losses.csv, config.json, samples/*.png and samples/progress.gif (whatever exists), after the
+// `extra` sections. Image paths in the page are relative, so the folders can be moved together.
 void write_run_report(const std::string& run_dir, const std::string& title,
-                      const std::vector<ReportSection>& extra = {});
+                      const std::vector<ReportSection>& extra = {},
+                      const std::string& report_dir = "");
 
 // HTML-escapes text.
 std::string html_escape(const std::string& s);

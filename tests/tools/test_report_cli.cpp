@@ -1,0 +1,76 @@
+// gan_eval --baseline invert and gan_report as the demo uses them.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "../train/temp_dir.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string slurp(const std::string& p) {
+  std::ifstream f(p);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+int run(const std::string& tool, const std::string& args, const gan::testing::TempDir& dir,
+        std::string* err = nullptr) {
+  std::string bin = std::string(GAN_BIN_DIR) + "/" + tool;
+  REQUIRE(fs::exists(bin));
+  int status = std::system((bin + " " + args + " >" + dir.file("out.txt") + " 2>" + dir.file("err.txt")).c_str());
+  if (err) *err = slurp(dir.file("err.txt"));
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+double mean_of(const std::string& json_path, const char* key) {
+  return nlohmann::json::parse(slurp(json_path))["mean"][key].get<double>();
+}
+
+}  // namespace
+
+TEST_CASE("gan_eval --baseline invert scores 1 - T1 and differs from the identity baseline", "[cli][report]") {
+  gan::testing::TempDir dir;
+  std::string ph = dir.file("ph");
+  REQUIRE(run("gan_phantom", "--out " + ph + " --subjects 1 --test-subjects 1 --slices 2 --size 48", dir) == 0);
+  REQUIRE(run("gan_eval", "--pred " + ph + "/testA --target " + ph + "/testB --json " + dir.file("id.json"), dir) == 0);
+  REQUIRE(run("gan_eval", "--pred " + ph + "/testA --target " + ph + "/testB --baseline invert --json " +
+                              dir.file("inv.json"), dir) == 0);
+  // T2 is roughly T1 with the tissue order reversed: inverting must bring the foreground closer.
+  CHECK(mean_of(dir.file("inv.json"), "ssim_fg") > mean_of(dir.file("id.json"), "ssim_fg"));
+  std::string err;
+  CHECK(run("gan_eval", "--pred " + ph + "/testA --target " + ph + "/testB --baseline bogus", dir, &err) == 2);
+  CHECK(err.find("baseline") != std::string::npos);
+}
+
+TEST_CASE("gan_report writes index.html with the metric table, test grid and training curves", "[cli][report]") {
+  gan::testing::TempDir dir;
+  std::string ph = dir.file("ph"), run_dir = dir.file("run"), report = dir.file("report");
+  REQUIRE(run("gan_phantom", "--out " + ph + " --subjects 1 --test-subjects 1 --slices 2 --size 32", dir) == 0);
+  REQUIRE(run("gan_train", "--data-a " + ph + "/trainA --data-b " + ph + "/trainB --out " + run_dir +
+                               " --size 32 --load-size 32 --ngf 4 --ndf 4 --steps 3 --num-samples 1", dir) == 0);
+  REQUIRE(fs::exists(run_dir + "/report/index.html"));
+  REQUIRE(fs::exists(run_dir + "/samples/progress.gif"));
+  REQUIRE(run("gan_eval", "--pred " + ph + "/testA --target " + ph + "/testB --json " + dir.file("id.json"), dir) == 0);
+  REQUIRE(run("gan_report", "--run " + run_dir + " --out " + report + " --eval identity=" + dir.file("id.json") +
+                                " --input " + ph + "/testA --pred " + ph + "/testA --target " + ph + "/testB --rows 2",
+              dir) == 0);
+  std::string html = slurp(report + "/index.html");
+  CHECK(html.find("<th>identity</th>") != std::string::npos);
+  CHECK(html.find("test_grid.png") != std::string::npos);
+  CHECK(fs::file_size(report + "/test_grid.png") > 100);
+  CHECK(html.find("<svg") != std::string::npos);
+  CHECK(html.find("../run/samples/progress.gif") != std::string::npos);
+  std::string err;
+  CHECK(run("gan_report", "--run " + run_dir + " --out " + report + " --eval identity=" + dir.file("missing.json"), dir,
+            &err) == 2);
+  CHECK(err.find("missing.json") != std::string::npos);
+}
