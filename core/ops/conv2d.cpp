@@ -44,7 +44,8 @@ Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, 
     if (gy.is_cuda()) {
 #if GAN_HAS_CUDA
       const cuda::ConvShape s = detail::cuda_shape(g);
-      if (gx.defined()) cuda::conv2d_backward_data(gy.data<float>(), w_saved.data<float>(), gx.data<float>(), s);
+      if (gx.defined()) cuda::conv2d_backward_data(gy.data<float>(), w_saved.data<float>(), nullptr,
+                                                 gx.data<float>(), s);
       if (gw.defined())
         cuda::conv2d_backward_weight(x_saved.data<float>(), gy.data<float>(), gw.data<float>(), s);
       if (gb.defined()) cuda::channel_sum(gy.data<float>(), gb.data<float>(), g.n, g.c_out, g.out_plane());

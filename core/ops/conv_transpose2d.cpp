@@ -5,7 +5,7 @@
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/conv_transpose2d.h"
 #if GAN_HAS_CUDA
-#include "kernels/cuda/conv2d.h"
+#include "kernels/cuda/conv_transpose2d.h"
 #endif
 
 namespace gan::ops {
@@ -27,11 +27,9 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, in
   Tensor y = Tensor::empty({g.n, g.c_in, g.h, g.w}, x.dtype(), x.device());
   if (x.is_cuda()) {
 #if GAN_HAS_CUDA
-    // The transposed convolution's forward is g's data gradient, plus the bias.
-    cuda::conv2d_backward_data(x.data<float>(), w.data<float>(), y.data<float>(),
-                               detail::cuda_shape(g));
-    if (bias.defined())
-      cuda::add_channel_bias(y.data<float>(), bias.data<float>(), g.n, g.c_in, g.in_plane());
+    cuda::conv_transpose2d_forward(x.data<float>(), w.data<float>(),
+                                   bias.defined() ? bias.data<float>() : nullptr, y.data<float>(),
+                                   detail::cuda_shape(g));
 #else
     detail::no_cuda(op);
 #endif
@@ -53,9 +51,11 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, in
 #if GAN_HAS_CUDA
       const cuda::ConvShape s = detail::cuda_shape(g);
       if (gx.defined())
-        cuda::conv2d_forward(gy.data<float>(), w_saved.data<float>(), nullptr, gx.data<float>(), s);
-      if (gw.defined())  // roles swapped: gy is g's input, x is g's output gradient
-        cuda::conv2d_backward_weight(gy.data<float>(), x_saved.data<float>(), gw.data<float>(), s);
+        cuda::conv_transpose2d_backward_data(gy.data<float>(), w_saved.data<float>(),
+                                             gx.data<float>(), s);
+      if (gw.defined())
+        cuda::conv_transpose2d_backward_weight(x_saved.data<float>(), gy.data<float>(),
+                                               gw.data<float>(), s);
       if (gb.defined()) cuda::channel_sum(gy.data<float>(), gb.data<float>(), g.n, g.c_in, g.in_plane());
 #endif
     } else {

@@ -1,0 +1,92 @@
+// A whole CycleGAN training step on the cuda device (the emulator in CI, a GPU elsewhere) against
+// the same step on the cpu: every op of both networks, forward and backward, and both Adams.
+// Also: the steady state allocates no new device memory.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "core/device.h"
+#include "tests/ops/op_harness.h"
+#include "train/cyclegan.h"
+
+using namespace gan;
+using namespace gan::train;
+
+namespace {
+
+models::ModelConfig tiny(const char* gen) {
+  models::ModelConfig c;
+  c.gen = gen;
+  c.size = 32;
+  c.ngf = c.ndf = 4;
+  return c;
+}
+
+// ||a - b|| / (||b|| + 0.05): biases right before an instance norm have a gradient that is zero
+// up to rounding (the norm removes any per-channel constant), up to 2e-5 in norm here, so below
+// the floor the comparison is absolute (|a - b| < 5e-5).
+double grad_error(const Tensor& a, const Tensor& b) {
+  auto x = a.to_vector<double>(), y = b.to_vector<double>();
+  double d = 0, n = 0;
+  for (size_t i = 0; i < x.size(); ++i) d += (x[i] - y[i]) * (x[i] - y[i]), n += y[i] * y[i];
+  return std::sqrt(d) / (std::sqrt(n) + 5e-2);
+}
+
+void check_step_parity(const char* gen, int pool) {
+  models::CycleGAN cpu(tiny(gen), 11), dev(tiny(gen), 11);
+  dev.to(Device::cuda);
+  StepOptions options;
+  nn::AdamOptions adam;
+  CycleGANStep step_cpu(cpu, options, adam, pool, 5), step_dev(dev, options, adam, pool, 5);
+  Generator g(3);
+  for (int s = 0; s < 3; ++s) {
+    Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
+    StepLosses lc = step_cpu.step(a, b);
+    StepLosses ld = step_dev.step(a.to(Device::cuda), b.to(Device::cuda));
+    INFO(gen << " step " << s);
+    CHECK(ld.loss_G == Approx(lc.loss_G).epsilon(1e-4));
+    CHECK(ld.cycle_A == Approx(lc.cycle_A).epsilon(1e-4));
+    CHECK(ld.identity_B == Approx(lc.identity_B).epsilon(1e-4));
+    CHECK(ld.D_A == Approx(lc.D_A).epsilon(1e-4));
+    CHECK(ld.D_B == Approx(lc.D_B).epsilon(1e-4));
+    // The gradients of this step, every parameter of all four networks.
+    auto pc = cpu.named_parameters(), pd = dev.named_parameters();
+    REQUIRE(pc.size() == pd.size());
+    for (size_t i = 0; i < pc.size(); ++i) {
+      INFO(pc[i].first);
+      REQUIRE(pd[i].second.device() == Device::cuda);
+      REQUIRE(pd[i].second.grad().defined());
+      CHECK(grad_error(pd[i].second.grad(), pc[i].second.grad()) < 1e-3);
+    }
+    // Start the next step from the same parameters. Without this, rounding noise grows step by
+    // step: a bias right before an instance norm has a gradient of pure rounding noise, which
+    // Adam's first update turns into a full +-lr step of random sign on each device.
+    for (size_t i = 0; i < pc.size(); ++i) pd[i].second.copy_from(pc[i].second);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("training step: cuda equals cpu (unet, single forward)", "[cuda][train]") {
+  test::require_cuda_device_or_skip();
+  check_step_parity("unet", 0);
+}
+
+TEST_CASE("training step: cuda equals cpu (resnet, image pool)", "[cuda][train]") {
+  test::require_cuda_device_or_skip();
+  check_step_parity("resnet", 4);
+}
+
+TEST_CASE("training step on cuda: the steady state makes no new device allocation", "[cuda][train]") {
+  test::require_cuda_device_or_skip();
+  models::CycleGAN nets(tiny("unet"), 1);
+  nets.to(Device::cuda);
+  CycleGANStep step(nets, StepOptions{}, nn::AdamOptions{}, 0, 1);
+  Generator g(2);
+  Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1).to(Device::cuda);
+  Tensor b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1).to(Device::cuda);
+  step.step(a, b);
+  step.step(a, b);
+  const size_t mallocs = device::cuda_memory_stats().device_mallocs;
+  for (int i = 0; i < 3; ++i) step.step(a, b);
+  CHECK(device::cuda_memory_stats().device_mallocs == mallocs);
+}
