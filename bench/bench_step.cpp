@@ -1,0 +1,218 @@
+// Seconds per CycleGAN training step, end to end: the four networks of models::CycleGAN and one
+// train::CycleGANStep (single forward, no image pool, BCE adversarial loss) on random batches in
+// [-1, 1]. Prints the same summary as the PyTorch yardstick it is compared with (docs/performance.md):
+//   bench_step --gen unet --size 128 --ngf 32 --ndf 32 --steps 5 --threads 2
+// Conv FLOPs per step = 18 * (one generator forward) + 14 * (one discriminator forward): a step runs
+// 6 generator and 4 discriminator forwards; backward costs two conv passes per forward (data and
+// weight gradients), except the discriminators' data gradient on real inputs, which is not needed.
+#include <omp.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <Eigen/Core>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/device.h"
+#include "core/rng.h"
+#include "models/cyclegan.h"
+#include "models/resnet_generator.h"
+#include "train/cyclegan.h"
+
+namespace {
+
+using namespace gan;
+using Clock = std::chrono::steady_clock;
+
+// ---- forward conv FLOPs, from the architectures of models/ (2 * Cin * Cout * k * k per output
+// position of the convolution side; for a transposed convolution that side is its input) -------
+int conv_out(int h, int k, int s, int p) { return (h + 2 * p - k) / s + 1; }
+double conv_flops(double c_in, double c_out, int k, double side) {
+  return 2.0 * c_in * c_out * k * k * side * side;
+}
+
+double unet_flops(const models::ModelConfig& c) {
+  int depth = 0;
+  while ((1 << depth) < c.size) ++depth;
+  std::vector<int> widths;
+  for (int i = 0; i < depth; ++i) widths.push_back(std::min(c.ngf << i, c.ngf * 8));
+  double f = 0;
+  int c_in = c.channels, side = c.size;
+  for (int w : widths) {  // 4x4 stride-2 convolutions down to 1x1
+    side /= 2;
+    f += conv_flops(c_in, w, 4, side);
+    c_in = w;
+  }
+  for (int j = depth - 2; j >= 0; --j) {  // transposed convolutions up; the skip doubles the input
+    f += conv_flops(c_in, widths[j], 4, side);
+    side *= 2;
+    c_in = 2 * widths[j];
+  }
+  return f + conv_flops(c_in, c.channels, 4, side);  // last: to the image side
+}
+
+double resnet_flops(const models::ModelConfig& c) {
+  const int blocks = models::ResNetGenerator::blocks_for_size(c.size), g = c.ngf, s = c.size;
+  double f = conv_flops(c.channels, g, 7, s);                     // 7x7 on the reflection-padded input
+  f += conv_flops(g, 2 * g, 3, s / 2) + conv_flops(2 * g, 4 * g, 3, s / 4);  // stride-2 downs
+  f += blocks * 2 * conv_flops(4 * g, 4 * g, 3, s / 4);           // residual blocks
+  f += conv_flops(4 * g, 2 * g, 3, s / 4) + conv_flops(2 * g, g, 3, s / 2);  // transposed ups
+  return f + conv_flops(g, c.channels, 7, s);
+}
+
+double patchgan_flops(const models::ModelConfig& c) {
+  const int d = c.ndf;
+  const int cin[5] = {c.channels, d, 2 * d, 4 * d, 8 * d}, cout[5] = {d, 2 * d, 4 * d, 8 * d, 1};
+  const int stride[5] = {2, 2, 2, 1, 1};
+  double f = 0;
+  int side = c.size;
+  for (int i = 0; i < 5; ++i) {
+    side = conv_out(side, 4, stride[i], 1);
+    f += conv_flops(cin[i], cout[i], 4, side);
+  }
+  return f;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return double(u.ru_maxrss) / 1024.0;  // Linux: KiB
+}
+
+struct Timer {
+  bool cuda;
+  Clock::time_point t0;
+  explicit Timer(bool cuda) : cuda(cuda) { restart(); }
+  void restart() {
+    if (cuda) device::synchronize();
+    t0 = Clock::now();
+  }
+  double seconds() {  // since the last restart, then restarts
+    if (cuda) device::synchronize();
+    const auto t1 = Clock::now();
+    const double s = std::chrono::duration<double>(t1 - t0).count();
+    t0 = t1;
+    return s;
+  }
+};
+
+// One step as CycleGANStep::step() runs it, timed phase by phase from outside through its public
+// interface (forward, the two backward passes, the two Adam updates).
+void report_phases(train::CycleGANStep& step, models::CycleGAN& nets, const Tensor& a,
+                   const Tensor& b, bool cuda) {
+  Timer t(cuda);
+  train::StepLossTensors L = step.forward(a, b);
+  const double fwd = t.seconds();
+  step.opt_G().zero_grad();
+  step.opt_D().zero_grad();
+  gan::backward(L.loss_G, {step.opt_G().params(), /*retain_graph=*/true});
+  const double bwd_G = t.seconds();
+  gan::backward(L.loss_D, {step.opt_D().params(), /*retain_graph=*/false});
+  const double bwd_D = t.seconds();
+  step.opt_G().step();
+  const double adam_G = t.seconds();
+  step.opt_D().step();
+  const double adam_D = t.seconds();
+  L = {};
+  // One generator and one discriminator forward alone (recording the graph, as in the step).
+  t.restart();
+  Tensor g_out = (*nets.G_AB)(a);
+  const double one_G = t.seconds();
+  Tensor d_out = (*nets.D_A)(a);
+  const double one_D = t.seconds();
+  std::printf(
+      "phases (one extra step, timed from outside): forward=%.4f backward_G=%.4f backward_D=%.4f "
+      "adam_G=%.4f adam_D=%.4f sum=%.4f s\n",
+      fwd, bwd_G, bwd_D, adam_G, adam_D, fwd + bwd_G + bwd_D + adam_G + adam_D);
+  std::printf("forward split (estimate from lone forwards): 6 x G=%.4f (%.4f)  4 x D=%.4f (%.4f) s\n",
+              one_G, 6 * one_G, one_D, 4 * one_D);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Seconds per CycleGAN training step (single forward, no image pool, BCE)"};
+  models::ModelConfig config;
+  int batch = 1, steps = 5, threads = 2;
+  std::string device_name = "cpu";
+  bool phases = true;
+  app.add_option("--gen", config.gen, "generator: unet or resnet")
+      ->check(CLI::IsMember({"unet", "resnet"}))
+      ->capture_default_str();
+  app.add_option("--size", config.size, "image side")->capture_default_str();
+  app.add_option("--ngf", config.ngf, "generator width")->capture_default_str();
+  app.add_option("--ndf", config.ndf, "discriminator width")->capture_default_str();
+  app.add_option("--batch", batch, "batch size")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--steps", steps, "timed steps (after one warm-up step)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--threads", threads, "CPU threads (OpenMP and Eigen)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--device", device_name, "cpu or cuda")
+      ->check(CLI::IsMember({"cpu", "cuda"}))
+      ->capture_default_str();
+  app.add_flag("!--no-phases", phases, "skip the extra step timed phase by phase");
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    config.validate();
+    omp_set_num_threads(threads);
+    Eigen::setNbThreads(threads);
+    const bool cuda = device_name == "cuda";
+    const Device dev = cuda ? Device::cuda : Device::cpu;
+    if (cuda) device::require_cuda("bench_step --device cuda");
+
+    models::CycleGAN nets(config, /*seed=*/0);
+    nets.to(dev);
+    nets.train(true);
+    train::CycleGANStep step(nets, train::StepOptions{}, nn::AdamOptions{}, /*pool_size=*/0,
+                             /*pool_seed=*/0);
+    Generator g(1);
+    const Shape shape{batch, config.channels, config.size, config.size};
+    const Tensor a = Tensor::uniform(shape, g, -1.0, 1.0, DType::f32, dev);
+    const Tensor b = Tensor::uniform(shape, g, -1.0, 1.0, DType::f32, dev);
+
+    const double fg = batch * (config.gen == "unet" ? unet_flops(config) : resnet_flops(config));
+    const double fd = batch * patchgan_flops(config);
+    const double step_flop = 18 * fg + 14 * fd;
+    std::printf("params G=%lld D=%lld  fwd GFLOP G=%.3f D=%.3f\n",
+                static_cast<long long>(nets.G_AB->parameter_count()),
+                static_cast<long long>(nets.D_A->parameter_count()), fg / 1e9, fd / 1e9);
+    std::printf("gan device=%s threads=%d step=seed gen=%s size=%d ngf=%d ndf=%d batch=%d\n",
+                device_name.c_str(), threads, config.gen.c_str(), config.size, config.ngf,
+                config.ndf, batch);
+    std::fflush(stdout);
+
+    Timer t(cuda);
+    step.step(a, b);  // warm-up: allocator caches, Adam moments touched once
+    std::printf("warm-up step %.3f s\n", t.seconds());
+    std::vector<double> times;
+    for (int i = 0; i < steps; ++i) {
+      t.restart();
+      step.step(a, b);
+      times.push_back(t.seconds());
+    }
+    if (phases) report_phases(step, nets, a, b, cuda);
+    const double med = median(times);
+    std::printf("sec/step median=%.3f min=%.3f max=%.3f peak_rss_mib=%.0f\n", med,
+                *std::min_element(times.begin(), times.end()),
+                *std::max_element(times.begin(), times.end()), peak_rss_mib());
+    std::printf("~GFLOP/step=%.1f -> %.1f GFLOP/s\n", step_flop / 1e9, step_flop / med / 1e9);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "bench_step: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}
