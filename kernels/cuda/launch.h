@@ -15,7 +15,8 @@
 #include <cuda_runtime.h>
 #define GAN_LAUNCH(kernel, grid, block, smem, stream) kernel<<<(grid), (block), (smem), (stream)>>>
 #define GAN_LAUNCH_NOSYNC(kernel, grid, block, smem, stream) GAN_LAUNCH(kernel, grid, block, smem, stream)
-#define GAN_SHARED(type, name, dims) __shared__ type name dims
+// 16-byte aligned, so float4 loads from shared tiles are always legal.
+#define GAN_SHARED(type, name, dims) __shared__ __align__(16) type name dims
 #define GAN_DYNAMIC_SHARED(type, name)                                  \
   extern __shared__ __align__(16) unsigned char gan_dynamic_shared_[]; \
   type* name = reinterpret_cast<type*>(gan_dynamic_shared_)
