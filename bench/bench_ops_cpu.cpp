@@ -104,6 +104,21 @@ std::vector<OpCase> op_cases() {
                      },
                      2 * n, 3 * n});
   }
+  // The fused norm + activation the networks run (ResNet/U-Net decoder: ReLU; PatchGAN and U-Net
+  // encoder: LeakyReLU 0.2): the same traffic as instance_norm2d alone.
+  for (const Shape& s : norm_shapes) {
+    const double n = double(s.numel());
+    cases.push_back({"instance_norm2d_act relu " + shape_name(s), {{s}},
+                     [](const std::vector<Tensor>& in) {
+                       return ops::instance_norm2d_act(in[0], Tensor(), Tensor(), 0.0);
+                     },
+                     2 * n, 3 * n});
+  }
+  cases.push_back({"instance_norm2d_act leaky0.2 [1,128,128,128]", {{Shape{1, 128, 128, 128}}},
+                   [](const std::vector<Tensor>& in) {
+                     return ops::instance_norm2d_act(in[0], Tensor(), Tensor(), 0.2);
+                   },
+                   2.0 * 128 * 128 * 128, 3.0 * 128 * 128 * 128});
   for (const Shape& s : {Shape{1, 64, 128, 128}, Shape{1, 256, 32, 32}})
     cases.push_back(pointwise("leaky_relu", s, [](const Tensor& x) { return ops::leaky_relu(x, 0.2); }));
   for (const Shape& s : {Shape{1, 64, 256, 256}, Shape{1, 256, 64, 64}, Shape{1, 64, 128, 128}})

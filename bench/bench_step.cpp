@@ -2,10 +2,11 @@
 // train::CycleGANStep (single forward, no image pool, BCE adversarial loss) on random batches in
 // [-1, 1]. Prints the same summary as the PyTorch yardstick it is compared with (docs/performance.md):
 //   bench_step --gen unet --size 128 --ngf 32 --ndf 32 --steps 5 --threads 2
+// Phases come from CycleGANStep's own timing (set_timing); GAN_PROFILE=1 adds a per-op table.
+// --ceiling measures the Eigen GEMM ceiling in the same run, to state the step as a fraction of it.
 // Conv FLOPs per step = 18 * (one generator forward) + 14 * (one discriminator forward): a step runs
 // 6 generator and 4 discriminator forwards; backward costs two conv passes per forward (data and
 // weight gradients), except the discriminators' data gradient on real inputs, which is not needed.
-#include <omp.h>
 #include <sys/resource.h>
 
 #include <CLI/CLI.hpp>
@@ -19,7 +20,9 @@
 
 #include "core/autograd.h"
 #include "core/device.h"
+#include "core/profile.h"
 #include "core/rng.h"
+#include "core/threads.h"
 #include "models/cyclegan.h"
 #include "models/resnet_generator.h"
 #include "train/cyclegan.h"
@@ -107,36 +110,18 @@ struct Timer {
   }
 };
 
-// One step as CycleGANStep::step() runs it, timed phase by phase from outside through its public
-// interface (forward, the two backward passes, the two Adam updates).
-void report_phases(train::CycleGANStep& step, models::CycleGAN& nets, const Tensor& a,
-                   const Tensor& b, bool cuda) {
-  Timer t(cuda);
-  train::StepLossTensors L = step.forward(a, b);
-  const double fwd = t.seconds();
-  step.opt_G().zero_grad();
-  step.opt_D().zero_grad();
-  gan::backward(L.loss_G, {step.opt_G().params(), /*retain_graph=*/true});
-  const double bwd_G = t.seconds();
-  gan::backward(L.loss_D, {step.opt_D().params(), /*retain_graph=*/false});
-  const double bwd_D = t.seconds();
-  step.opt_G().step();
-  const double adam_G = t.seconds();
-  step.opt_D().step();
-  const double adam_D = t.seconds();
-  L = {};
-  // One generator and one discriminator forward alone (recording the graph, as in the step).
-  t.restart();
-  Tensor g_out = (*nets.G_AB)(a);
-  const double one_G = t.seconds();
-  Tensor d_out = (*nets.D_A)(a);
-  const double one_D = t.seconds();
-  std::printf(
-      "phases (one extra step, timed from outside): forward=%.4f backward_G=%.4f backward_D=%.4f "
-      "adam_G=%.4f adam_D=%.4f sum=%.4f s\n",
-      fwd, bwd_G, bwd_D, adam_G, adam_D, fwd + bwd_G + bwd_D + adam_G + adam_D);
-  std::printf("forward split (estimate from lone forwards): 6 x G=%.4f (%.4f)  4 x D=%.4f (%.4f) s\n",
-              one_G, 6 * one_G, one_D, 4 * one_D);
+// The machine's float32 GEMM ceiling: the best of `reps` Eigen products of two n x n matrices,
+// with Eigen's own threading over all `threads` (the same as bench_conv_cpu's eigen_gemm_f32).
+double gemm_ceiling_gflops(int n, int reps) {
+  Eigen::MatrixXf A = Eigen::MatrixXf::Random(n, n), B = Eigen::MatrixXf::Random(n, n), C(n, n);
+  double best = 1e30;
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = Clock::now();
+    C.noalias() = A * B;
+    best = std::min(best, std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+  if (C(0, 0) == 12345.f) std::printf(" ");  // keep the product
+  return 2.0 * n * n * double(n) / best / 1e9;
 }
 
 }  // namespace
@@ -146,7 +131,7 @@ int main(int argc, char** argv) {
   models::ModelConfig config;
   int batch = 1, steps = 5, threads = 2;
   std::string device_name = "cpu";
-  bool phases = true;
+  bool phases = true, ceiling = false;
   app.add_option("--gen", config.gen, "generator: unet or resnet")
       ->check(CLI::IsMember({"unet", "resnet"}))
       ->capture_default_str();
@@ -163,13 +148,13 @@ int main(int argc, char** argv) {
   app.add_option("--device", device_name, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
-  app.add_flag("!--no-phases", phases, "skip the extra step timed phase by phase");
+  app.add_flag("!--no-phases", phases, "do not time the phases of each step");
+  app.add_flag("--ceiling", ceiling, "also measure the Eigen float32 GEMM ceiling (2048^3)");
   CLI11_PARSE(app, argc, argv);
 
   try {
     config.validate();
-    omp_set_num_threads(threads);
-    Eigen::setNbThreads(threads);
+    set_num_threads(threads);
     const bool cuda = device_name == "cuda";
     const Device dev = cuda ? Device::cuda : Device::cpu;
     if (cuda) device::require_cuda("bench_step --device cuda");
@@ -195,21 +180,43 @@ int main(int argc, char** argv) {
                 config.ndf, batch);
     std::fflush(stdout);
 
+    step.set_timing(phases);
     Timer t(cuda);
     step.step(a, b);  // warm-up: allocator caches, Adam moments touched once
     std::printf("warm-up step %.3f s\n", t.seconds());
+    profile::reset();  // GAN_PROFILE=1: per-op times of the timed steps only
     std::vector<double> times;
+    train::StepTimings sum;
     for (int i = 0; i < steps; ++i) {
       t.restart();
       step.step(a, b);
       times.push_back(t.seconds());
+      const train::StepTimings& p = step.last_timings();
+      sum.forward_G += p.forward_G / steps;
+      sum.forward_D += p.forward_D / steps;
+      sum.losses += p.losses / steps;
+      sum.backward_G += p.backward_G / steps;
+      sum.backward_D += p.backward_D / steps;
+      sum.adam += p.adam / steps;
     }
-    if (phases) report_phases(step, nets, a, b, cuda);
+    if (phases)
+      std::printf(
+          "phases (mean s/step): forward_G=%.4f forward_D=%.4f losses=%.4f backward_G=%.4f "
+          "backward_D=%.4f adam=%.4f sum=%.4f\n",
+          sum.forward_G, sum.forward_D, sum.losses, sum.backward_G, sum.backward_D, sum.adam,
+          sum.total());
+    if (profile::enabled())
+      std::printf("per-op profile over %d steps (GAN_PROFILE):\n%s", steps, profile::report().c_str());
     const double med = median(times);
     std::printf("sec/step median=%.3f min=%.3f max=%.3f peak_rss_mib=%.0f\n", med,
                 *std::min_element(times.begin(), times.end()),
                 *std::max_element(times.begin(), times.end()), peak_rss_mib());
     std::printf("~GFLOP/step=%.1f -> %.1f GFLOP/s\n", step_flop / 1e9, step_flop / med / 1e9);
+    if (ceiling && !cuda) {
+      const double peak = gemm_ceiling_gflops(2048, 5);
+      std::printf("eigen_gemm_f32_2048=%.1f GFLOP/s  step/ceiling=%.2f\n", peak,
+                  step_flop / med / 1e9 / peak);
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_step: %s\n", e.what());
     return 1;

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace gan {
 
@@ -24,6 +25,7 @@ bool needs_graph(const std::vector<Tensor>& inputs) {
 
 Tensor record(Tensor out, const char* name, std::vector<Tensor> inputs, BackwardFn backward) {
   if (!needs_graph(inputs)) return out;
+  if (profile::enabled()) profile::add("forward", name, profile::lap());
   auto node = std::make_shared<Node>();
   node->name = name;
   node->inputs = std::move(inputs);
@@ -118,7 +120,10 @@ void backward(const Tensor& root, const BackwardOptions& options) {
       const Tensor& in = fn->inputs[i];
       needs[i] = in.defined() && in.requires_grad() && graph.reach[in.impl_ptr().get()];
     }
+    const bool profiling = profile::enabled();
+    if (profiling) profile::mark();
     std::vector<Tensor> gi = fn->backward(g, needs);
+    if (profiling) profile::add("backward", fn->name, profile::lap());
     if (gi.size() != needs.size())
       throw std::logic_error(std::string("backward of '") + fn->name + "' returned " +
                              std::to_string(gi.size()) + " gradients for " +
@@ -132,11 +137,13 @@ void backward(const Tensor& root, const BackwardOptions& options) {
       auto& slot = grads[in.impl_ptr().get()];
       slot = slot.defined() ? ops::add(slot, gi[i]) : gi[i];
     }
+    if (profiling) profile::add("backward", "grad_accumulate", profile::lap());
     if (!options.retain_graph) {  // free saved buffers now; a second pass through here throws
       fn->inputs.clear();
       fn->backward = nullptr;
     }
   }
+  if (profile::enabled()) profile::mark();
 }
 
 }  // namespace gan

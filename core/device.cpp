@@ -2,10 +2,12 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
 
+#include "core/caching_allocator.h"
 #if GAN_HAS_CUDA
 #include "core/cuda_allocator.h"
 #include "kernels/cuda/runtime.h"
@@ -16,6 +18,42 @@ namespace gan::device {
 static bool g_poison = false;
 void set_poison_new_buffers(bool on) { g_poison = on; }
 bool poison_new_buffers() { return g_poison; }
+
+namespace {
+
+void* host_allocate(size_t bytes) {
+  // 64-byte alignment: full AVX-512 vectors and no false sharing at the start of a buffer.
+  size_t rounded = (bytes + 63) / 64 * 64;
+  void* p = std::aligned_alloc(64, rounded ? rounded : 64);
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+bool cpu_cache_wanted() {
+#if defined(__SANITIZE_ADDRESS__)
+  return false;
+#else
+  const char* v = std::getenv("GAN_CPU_CACHE");
+  return !(v && std::string(v) == "0");
+#endif
+}
+
+const bool g_cpu_caching = cpu_cache_wanted();
+
+CachingAllocator& cpu_allocator() {
+  // Never destroyed: tensors released during static destruction still find it.
+  static CachingAllocator* a =
+      new CachingAllocator({host_allocate, [](void* p) { std::free(p); }, nullptr});
+  return *a;
+}
+
+// Without the cache: the same statistics, counted here.
+std::mutex g_uncached_mu;
+MemoryStats g_uncached_stats;
+
+}  // namespace
+
+bool cpu_caching() { return g_cpu_caching; }
 
 bool cuda_built() { return GAN_HAS_CUDA != 0; }
 bool cuda_emulated() { return GAN_CUDA_EMULATED != 0; }
@@ -41,10 +79,13 @@ void require_cuda(const char* what) {
 
 void* allocate(size_t bytes, Device d) {
   if (d == Device::cpu) {
-    // 64-byte alignment: full AVX-512 vectors and no false sharing at the start of a buffer.
-    size_t rounded = (bytes + 63) / 64 * 64;
-    void* p = std::aligned_alloc(64, rounded ? rounded : 64);
-    if (!p) throw std::bad_alloc();
+    if (g_cpu_caching) return cpu_allocator().allocate(bytes);
+    void* p = host_allocate(bytes);
+    std::lock_guard<std::mutex> lock(g_uncached_mu);
+    MemoryStats& s = g_uncached_stats;
+    ++s.device_mallocs;
+    s.bytes_in_use += bytes;
+    if (s.bytes_in_use > s.peak_bytes_in_use) s.peak_bytes_in_use = s.bytes_in_use;
     return p;
   }
   require_cuda("allocate");
@@ -58,7 +99,10 @@ void* allocate(size_t bytes, Device d) {
 void release(void* p, size_t bytes, Device d) {
   if (!p) return;
   if (d == Device::cpu) {
+    if (g_cpu_caching) return cpu_allocator().release(p, bytes);
     std::free(p);
+    std::lock_guard<std::mutex> lock(g_uncached_mu);
+    g_uncached_stats.bytes_in_use -= bytes;
     return;
   }
 #if GAN_HAS_CUDA
@@ -97,6 +141,20 @@ void synchronize() {
 #if GAN_HAS_CUDA
   if (cuda_available()) cuda::synchronize();
 #endif
+}
+
+MemoryStats cpu_memory_stats() {
+  if (g_cpu_caching) return cpu_allocator().stats();
+  std::lock_guard<std::mutex> lock(g_uncached_mu);
+  return g_uncached_stats;
+}
+void reset_peak_cpu_memory() {
+  if (g_cpu_caching) return cpu_allocator().reset_peak();
+  std::lock_guard<std::mutex> lock(g_uncached_mu);
+  g_uncached_stats.peak_bytes_in_use = g_uncached_stats.bytes_in_use;
+}
+void empty_cpu_cache() {
+  if (g_cpu_caching) cpu_allocator().empty_cache();
 }
 
 MemoryStats cuda_memory_stats() {

@@ -1,6 +1,8 @@
-// Device memory and copies. The cpu device uses aligned host memory; the cuda device goes through
-// the caching allocator of the CUDA backend (real CUDA, or the CPU emulator in emulated builds).
-// In a build without a CUDA backend every cuda request throws a clear error.
+// Device memory and copies. Both devices allocate through a size-binned caching allocator
+// (core/caching_allocator.h): the cpu one over 64-byte aligned host memory, the cuda one over the
+// CUDA backend (real CUDA, or the CPU emulator in emulated builds). The cpu cache is off in
+// sanitizer builds (it would hide use-after-free from AddressSanitizer) and when the environment
+// variable GAN_CPU_CACHE=0. In a build without a CUDA backend every cuda request throws a clear error.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -34,6 +36,12 @@ struct MemoryStats {
   size_t device_mallocs = 0;  // calls to the underlying cudaMalloc
 };
 MemoryStats cuda_memory_stats();
+// The cpu device's allocator; device_mallocs counts calls to the system allocator (with the cache
+// off, every allocation).
+MemoryStats cpu_memory_stats();
+void reset_peak_cpu_memory();
+void empty_cpu_cache();
+bool cpu_caching();
 void reset_peak_cuda_memory();
 void empty_cuda_cache();
 

@@ -62,6 +62,11 @@ Tensor reflection_pad2d(const Tensor& x, int pad);
 // * weight[c] + bias[c] when weight/bias are defined (affine).
 Tensor instance_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias,
                        double eps = 1e-5);
+// act(instance_norm2d(x, weight, bias, eps)), act(z) = z > 0 ? z : negative_slope * z (0: ReLU,
+// else LeakyReLU), as one op (core/ops/instance_norm2d_act.cpp): one pass on the cpu, and one
+// buffer fewer kept for the backward. negative_slope >= 0.
+Tensor instance_norm2d_act(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                           double negative_slope, double eps = 1e-5);
 
 // ---- losses (core/ops/losses.cpp): mean over all elements, one-element result --------------
 // Binary cross-entropy on logits: mean(max(x,0) - x*t + log(1 + exp(-|x|))), stable for any |x|.

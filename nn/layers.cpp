@@ -79,6 +79,13 @@ Tensor InstanceNorm2d::forward(const Tensor& x) {
   return ops::instance_norm2d(x, param(0), param(1), eps);
 }
 
+Tensor InstanceNorm2d::forward_act(const Tensor& x, double negative_slope) {
+  if (x.ndim() == 4 && x.size(1) != channels)
+    throw_shape_error("InstanceNorm2d", std::to_string(channels) + " channels", x);
+  if (!affine_) return ops::instance_norm2d_act(x, Tensor(), Tensor(), negative_slope, eps);
+  return ops::instance_norm2d_act(x, param(0), param(1), negative_slope, eps);
+}
+
 void InstanceNorm2d::reset_parameters(Generator&, double) {
   if (!affine_) return;
   const_cast<Tensor&>(param(0)).fill_(1.0);
@@ -96,9 +103,35 @@ Tensor Dropout::forward(const Tensor& x) {
 
 Tensor ReflectionPad2d::forward(const Tensor& x) { return ops::reflection_pad2d(x, pad); }
 
+namespace {
+
+// The negative slope of a ReLU (0) or LeakyReLU module with slope >= 0; -1 for anything else.
+double fusable_slope(Module& m) {
+  if (dynamic_cast<ReLU*>(&m)) return 0.0;
+  if (auto* leaky = dynamic_cast<LeakyReLU*>(&m)) return leaky->negative_slope >= 0 ? leaky->negative_slope : -1;
+  return -1;
+}
+
+}  // namespace
+
 Tensor Sequential::forward(const Tensor& x) {
+  const auto& c = children();
   Tensor y = x;
-  for (const auto& c : children()) y = c.second->forward(y);
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (auto* norm = dynamic_cast<InstanceNorm2d*>(c[i].second.get())) {
+      size_t j = i + 1;
+      Module* drop = j < c.size() ? dynamic_cast<Dropout*>(c[j].second.get()) : nullptr;
+      if (drop) ++j;
+      const double slope = j < c.size() ? fusable_slope(*c[j].second) : -1;
+      if (slope >= 0) {
+        y = norm->forward_act(y, slope);
+        if (drop) y = drop->forward(y);
+        i = j;
+        continue;
+      }
+    }
+    y = c[i].second->forward(y);
+  }
   return y;
 }
 

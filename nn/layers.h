@@ -44,6 +44,8 @@ class InstanceNorm2d : public Module {
  public:
   explicit InstanceNorm2d(int channels, bool affine = false, double eps = 1e-5);
   Tensor forward(const Tensor& x) override;
+  // act(forward(x)) with act(z) = z > 0 ? z : negative_slope * z, as one fused op.
+  Tensor forward_act(const Tensor& x, double negative_slope);
   void reset_parameters(Generator& g, double stddev) override;  // weight 1, bias 0
   int channels;
   double eps;
@@ -90,6 +92,10 @@ class ReflectionPad2d : public Module {
 
 // PyTorch nn.Sequential: children named "0", "1", ...; forward chains them. Also serves as
 // nn.ModuleList (a container whose forward the owner doesn't call).
+// forward fuses an InstanceNorm2d followed by a ReLU or LeakyReLU (slope >= 0) into one
+// instance_norm2d_act op, also across a Dropout between them (Dropout scales by a non-negative
+// factor, so it commutes with both activations and runs after the fused op). Same values, same
+// modules and parameter names; only the graph has fewer nodes and buffers.
 class Sequential : public Module {
  public:
   Sequential() = default;

@@ -8,45 +8,73 @@
 #   tools/demo.sh --steps 20       a fixed number of steps instead (smoke test)
 #   tools/demo.sh --smoke          a 1-minute version at 64x64 (what CI runs)
 #   tools/demo.sh --out DIR        somewhere else than demo-out/
+#   tools/demo.sh --bin DIR        use the tools already built in DIR (no setup, no build)
+#   tools/demo.sh --threads N      CPU threads for training (default: the cores idle right now)
+#   tools/demo.sh --device cuda    train and translate on this device (default: cuda if a GPU
+#                                  is present and nvcc is installed, else cpu)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-root=$(pwd)
+root=$(cd "$(dirname "$0")/.." && pwd)
 
-minutes=10 steps=0 out=demo-out smoke=0
+minutes=10 steps=0 out=$root/demo-out smoke=0 bin="" device="" threads=""
 while (($#)); do
   case $1 in
     --minutes) minutes=$2; shift 2 ;;
     --steps) steps=$2; shift 2 ;;
-    --out) out=$2; shift 2 ;;
+    --out) mkdir -p "$2"; out=$(cd "$2" && pwd); shift 2 ;;
     --smoke) smoke=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    --bin) bin=$(cd "$2" && pwd); shift 2 ;;
+    --device) device=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "demo.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
+cd "$root"
 
 # The demo configuration: a U-Net CycleGAN at 128x128 (ngf/ndf 32), the seed tutorial's recipe
-# (BCE loss, lambda 10, identity 0.5, Adam 2e-4 / 0.5), on 6 + 6 training subjects x 12 slices.
-size=128 ngf=32 subjects=6 slices=12 epochs=12 threads=0
+# (BCE loss, lambda 10, identity 0.5, Adam 2e-4 / 0.5) without the image pool (the cheaper
+# single-forward step), on 6 + 6 training subjects x 12 slices: 8 epochs at the base
+# learning rate and 8 of linear decay = 1152 steps, about 10 minutes at 2 images/s; a slower
+# machine stops at the time budget instead.
+size=128 ngf=32 subjects=6 slices=12 epochs=8 pool=0
 if ((smoke)); then
   size=64 ngf=8 subjects=2 slices=6 epochs=2
   ((steps == 0)) && steps=24
 fi
 
 jobs=$(nproc 2>/dev/null || echo 2)
-tools/setup.sh
-device=cpu
-if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1 && [[ -x ${CUDACXX:-/usr/local/cuda/bin/nvcc} ]]; then
-  echo "== build (real CUDA: a GPU is present)"
-  build=build-cuda
-  cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGAN_CUDA=ON -DGAN_CUDA_EMU=OFF >/dev/null
-  device=cuda
+if [[ -n $bin ]]; then
+  device=${device:-cpu}
+  echo "== tools from $bin"
 else
-  echo "== build (CPU; same configuration as tools/test.sh)"
-  build=build
-  cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGAN_CUDA=OFF -DGAN_CUDA_EMU=ON >/dev/null
+  tools/setup.sh
+  has_gpu=0
+  command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1 &&
+    [[ -x ${CUDACXX:-/usr/local/cuda/bin/nvcc} ]] && has_gpu=1
+  [[ -z $device ]] && { ((has_gpu)) && device=cuda || device=cpu; }
+  if [[ $device == cuda ]]; then
+    echo "== build (real CUDA)"
+    build=build-cuda
+    cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGAN_CUDA=ON -DGAN_CUDA_EMU=OFF \
+      -DCMAKE_CUDA_COMPILER="${CUDACXX:-/usr/local/cuda/bin/nvcc}" >/dev/null
+  else
+    echo "== build (CPU; same configuration as tools/test.sh)"
+    build=build
+    cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGAN_CUDA=OFF -DGAN_CUDA_EMU=ON >/dev/null
+  fi
+  cmake --build $build -j "$jobs" --target gan_phantom gan_train gan_infer gan_eval gan_report
+  bin=$root/$build/bin
 fi
-cmake --build $build -j "$jobs" --target gan_phantom gan_train gan_infer gan_eval gan_report
-bin=$root/$build/bin
+
+# Training threads: the cores other processes leave idle. On a shared machine, more compute
+# threads than idle cores make every parallel region wait for a descheduled thread.
+idle_cores() {  # measured over one second from /proc/stat; at least 1
+  local a b
+  read -ra a < /proc/stat; sleep 1; read -ra b < /proc/stat
+  awk -v n="$jobs" -v t0="$((a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7]))" -v i0="$((a[4] + a[5]))" \
+      -v t1="$((b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + b[7]))" -v i1="$((b[4] + b[5]))" \
+      'BEGIN { c = int(n * (i1 - i0) / (t1 - t0 + 1e-9) + 0.5); print (c < 1 ? 1 : c) }'
+}
 
 mkdir -p "$out"
 data=$out/data run=$out/run pred=$out/pred evals=$out/eval
@@ -58,12 +86,13 @@ rm -rf "$data"
 "$bin/gan_phantom" --out "$data" --size $size --subjects $subjects --slices $slices \
   --test-subjects 2 --seed 1
 
-echo "== 2/5 train on $device ($( ((steps)) && echo "$steps steps" || echo "$minutes minutes"))"
+[[ -z $threads ]] && threads=$( [[ -r /proc/stat ]] && idle_cores || echo 0)
+echo "== 2/5 train on $device, $threads CPU threads ($( ((steps)) && echo "$steps steps" || echo "$minutes minutes"))"
 budget=(--minutes "$minutes")
 ((steps)) && budget=(--steps "$steps")
 "$bin/gan_train" --data-a "$data/trainA" --data-b "$data/trainB" --out "$run" --gen unet \
   --size $size --load-size $((size + size / 8)) --ngf $ngf --ndf $ngf --epochs $epochs \
-  --decay-epochs $epochs --device $device --threads $threads --log-every 50 "${budget[@]}"
+  --decay-epochs $epochs --pool $pool --device $device --threads $threads --log-every 50 "${budget[@]}"
 
 echo "== 3/5 translate the test T1 slices"
 "$bin/gan_infer" --checkpoint "$run/checkpoints/latest.safetensors" --direction t1-to-t2 \
@@ -86,7 +115,7 @@ headline() {  # name json -> "name: PSNR x dB, SSIM y"
     $1=="psnr"{p=$2} $1=="ssim"{s=$2} END{printf "  %-10s PSNR %6.2f dB   SSIM %.4f\n", n, p, s}'
 }
 echo
-echo "report: $root/$out/report/index.html"
+echo "report: $out/report/index.html"
 echo "test set (T1 -> T2, paired phantom slices):"
 headline model "$evals/model.json"
 headline identity "$evals/identity.json"

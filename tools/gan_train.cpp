@@ -1,9 +1,15 @@
 // gan_train: trains a CycleGAN between two folders of images (domain A = T1, domain B = T2).
 //   gan_train --data-a T1_DIR --data-b T2_DIR --out RUN_DIR [options]   (--help lists them all)
 // Bad input (missing folders, unreadable files, a checkpoint of another architecture, an
-// unavailable device) prints one line "gan_train: error: ..." and exits with code 2.
+// unavailable device) prints one line "gan_train: error: ..." and exits with code 2. A NaN or
+// infinite loss/gradient stops training with exit code 3 (the last good checkpoint stays).
+// SIGINT/SIGTERM finish the current step, write the latest checkpoint and exit with 130/143,
+// printing the command that resumes the run.
 #include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstring>
 #include <iostream>
+#include <string>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -12,6 +18,41 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "train/trainer.h"
+
+namespace {
+
+volatile std::sig_atomic_t g_stop_signal = 0;
+
+extern "C" void on_stop_signal(int sig) {
+  if (g_stop_signal != 0) {  // a second Ctrl-C: stop now, the last checkpoint is intact
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+  g_stop_signal = sig;
+}
+
+// Single-quotes an argument for a POSIX shell when it needs quoting.
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                        "0123456789-_./=:,+@%") == std::string::npos)
+    return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The command line that continues this run: the same arguments plus --resume.
+std::string resume_command(int argc, char** argv) {
+  std::string cmd;
+  bool has_resume = false;
+  for (int i = 0; i < argc; ++i) {
+    has_resume = has_resume || std::strcmp(argv[i], "--resume") == 0;
+    cmd += (i ? " " : "") + shell_quote(argv[i]);
+  }
+  return has_resume ? cmd : cmd + " --resume";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   gan::train::TrainConfig c;
@@ -46,6 +87,12 @@ int main(int argc, char** argv) {
   app.add_flag("--resume", resume, "Continue from OUT/checkpoints/latest.safetensors");
   app.add_option("--save-every", c.save_every, "Epochs between numbered checkpoints")
       ->capture_default_str();
+  app.add_option("--save-every-steps", c.save_every_steps,
+                 "Also write the latest checkpoint every this many steps (0 = at epoch ends only); "
+                 "a crash loses at most this interval")
+      ->capture_default_str();
+  app.add_flag("--log-grad-norm", c.log_grad_norm,
+               "Log the gradient norms of G and D per step (losses.csv) and stop on a non-finite one");
   app.add_option("--sample-every", c.sample_every, "Epochs between sample grids (0 = none)")
       ->capture_default_str();
   app.add_option("--num-samples", c.num_samples, "Images per domain in the sample grid")
@@ -76,6 +123,9 @@ int main(int argc, char** argv) {
     if (c.threads > 0) omp_set_num_threads(c.threads);
 #endif
     gan::train::Trainer trainer(c, resume, std::cout);
+    std::signal(SIGINT, on_stop_signal);
+    std::signal(SIGTERM, on_stop_signal);
+    trainer.set_stop_flag(&g_stop_signal);
     auto& n = trainer.nets();
     std::cout << "device " << c.device
               << (c.device == "cuda" && gan::device::cuda_emulated() ? " (emulated)" : "") << "\n"
@@ -86,6 +136,18 @@ int main(int argc, char** argv) {
               << trainer.total_steps() << " steps in " << c.epochs + c.decay_epochs
               << " epochs\n";
     trainer.run();
+    if (int sig = trainer.stop_signal()) {
+      std::cerr << "gan_train: " << (sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
+                << " at step " << trainer.global_step() << "; checkpoint " << trainer.checkpoint_dir()
+                << "/latest.safetensors written. Resume with:\n  " << resume_command(argc, argv)
+                << "\n";
+      return 128 + sig;
+    }
+  } catch (const gan::train::NonFiniteError& e) {
+    std::cerr << "gan_train: error: " << e.what()
+              << " (training stopped; the last good checkpoint is kept: lower --lr, or resume "
+                 "from it with --resume)\n";
+    return 3;
   } catch (const gan::InputError& e) {
     std::cerr << "gan_train: error: " << e.what() << "\n";
     return 2;

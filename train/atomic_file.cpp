@@ -1,10 +1,15 @@
 #include "train/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 
 #include "core/error.h"
@@ -53,6 +58,25 @@ void sync_directory(const std::string& path) {
   ::close(fd);
 }
 
+// ---- test hooks (environment variables; see docs/reliability.md) -------------------------------
+// GAN_FAULT_ENOSPC_AFTER_BYTES=N: the atomic writes of this process fail with ENOSPC once they
+// have written more than N bytes in all, as a full disk would. Returns the errno to fail with.
+int injected_fault(int64_t file_bytes) {
+  static std::atomic<int64_t> written{0};
+  const char* e = std::getenv("GAN_FAULT_ENOSPC_AFTER_BYTES");
+  if (!e || !*e) return 0;
+  const int64_t limit = std::strtoll(e, nullptr, 10);
+  if (written.fetch_add(file_bytes) + file_bytes > limit) return ENOSPC;
+  return 0;
+}
+
+// GAN_TEST_SLOW_CHECKPOINT_WRITE=MS: sleeps between the complete temp file and the rename, which
+// widens the window a kill test aims at.
+void test_delay_before_rename() {
+  const char* e = std::getenv("GAN_TEST_SLOW_CHECKPOINT_WRITE");
+  if (e && *e) ::usleep(static_cast<useconds_t>(std::strtoul(e, nullptr, 10) * 1000));
+}
+
 // fsync's the finished temp file and renames it over path; removes it on failure.
 void commit(const std::string& temp, const std::string& path) {
   int fd = ::open(temp.c_str(), O_RDONLY);
@@ -67,7 +91,14 @@ void commit(const std::string& temp, const std::string& path) {
     ::unlink(temp.c_str());
     fail(path, err);
   }
+  struct stat st;
+  const int fault = ::fstat(fd, &st) == 0 ? injected_fault(st.st_size) : 0;
   ::close(fd);
+  if (fault) {
+    ::unlink(temp.c_str());
+    fail(path, fault);
+  }
+  test_delay_before_rename();
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(temp.c_str());
@@ -98,12 +129,14 @@ void write_file_atomic(const std::string& path, const std::function<void(std::FI
   }
   if (std::ferror(f)) err = errno ? errno : EIO;
   if (!err && std::fflush(f) != 0) err = errno;
+  if (!err) err = injected_fault(static_cast<int64_t>(std::ftell(f)));
   if (!err && ::fsync(::fileno(f)) != 0 && errno != EINVAL) err = errno;
   if (std::fclose(f) != 0 && !err) err = errno;
   if (err) {
     ::unlink(temp.c_str());
     fail(path, err);
   }
+  test_delay_before_rename();
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     err = errno;
     ::unlink(temp.c_str());
@@ -136,6 +169,26 @@ void write_file_atomic_via_path(const std::string& path,
     fail(path, errno ? errno : err);
   }
   commit(temp, path);
+}
+
+int remove_stale_temp_files(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  int removed = 0;
+  while (dirent* ent = ::readdir(d)) {
+    const std::string name = ent->d_name;
+    const size_t tag = name.find(".tmp.");
+    if (tag == std::string::npos || tag == 0) continue;
+    const char* digits = name.c_str() + tag + 5;
+    char* end = nullptr;
+    const long pid = std::strtol(digits, &end, 10);
+    if (end == digits || pid <= 0 || (*end != '\0' && *end != '.')) continue;
+    if (pid == static_cast<long>(::getpid())) continue;
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // writer alive
+    if (::unlink((dir + "/" + name).c_str()) == 0) ++removed;
+  }
+  ::closedir(d);
+  return removed;
 }
 
 std::string read_file(const std::string& path, size_t max_bytes) {

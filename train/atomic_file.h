@@ -30,6 +30,10 @@ void write_file_atomic_via_path(const std::string& path,
                                 const std::function<void(const std::string& temp_path)>& writer,
                                 bool keep_extension = true);
 
+// Removes the temp files ("<name>.tmp.<pid>[.ext]") that writers killed mid-write left in dir,
+// those of processes no longer running. Returns how many were removed.
+int remove_stale_temp_files(const std::string& dir);
+
 // Reads a whole file. Throws gan::InputError("<path>: <strerror>") if it can't be opened or read,
 // and "<path>: file too large (N bytes, limit M)" if it is bigger than max_bytes.
 std::string read_file(const std::string& path, size_t max_bytes = size_t(1) << 34);

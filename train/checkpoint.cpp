@@ -1,5 +1,6 @@
 #include "train/checkpoint.h"
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <stdexcept>
@@ -29,9 +30,22 @@ int64_t meta_int(const io::SafetensorsFile& f, const std::string& key, const std
     size_t used = 0;
     long long v = std::stoll(s, &used);
     if (used != s.size()) throw std::invalid_argument(s);
+    if (v < 0) throw std::invalid_argument(s);
     return v;
   } catch (const std::exception&) {
-    throw InputError(path + ": metadata '" + key + "' is not an integer: '" + s + "'");
+    throw InputError(path + ": metadata '" + key + "' is not a non-negative integer: '" + s + "'");
+  }
+}
+
+uint64_t meta_uint64(const io::SafetensorsFile& f, const std::string& key, const std::string& path) {
+  const std::string& s = meta(f, key, path);
+  try {
+    size_t used = 0;
+    unsigned long long v = std::stoull(s, &used);
+    if (used != s.size() || s.empty() || s[0] == '-') throw std::invalid_argument(s);
+    return v;
+  } catch (const std::exception&) {
+    throw InputError(path + ": metadata '" + key + "' is not an unsigned integer: '" + s + "'");
   }
 }
 
@@ -84,12 +98,30 @@ void split_names(const models::CycleGAN& nets, std::vector<std::string>& g,
 }
 
 void restore_pool(ImagePool& pool, const io::SafetensorsFile& f, const std::string& name,
-                  Device device, const std::string& path) {
+                  Device device, const models::ModelConfig& model, const std::string& path) {
   const Tensor* t = f.find(name);
-  if (t && (t->ndim() != 4 || t->size(0) > pool.capacity()))
-    throw InputError(path + ": tensor '" + name + "' has shape " + t->shape().str() +
-                     ", more images than the pool holds (" + std::to_string(pool.capacity()) + ")");
+  if (t && (t->ndim() != 4 || t->size(0) > pool.capacity() || t->size(1) != model.channels ||
+            t->size(2) != model.size || t->size(3) != model.size || t->dtype() != DType::f32))
+    throw InputError(path + ": tensor '" + name + "' is " + dtype_name(t->dtype()) + " " +
+                     t->shape().str() + ", expected f32 [n <= " + std::to_string(pool.capacity()) +
+                     ", " + std::to_string(model.channels) + ", " + std::to_string(model.size) +
+                     ", " + std::to_string(model.size) + "] (pool images)");
   pool.restore(t ? t->to(device) : Tensor());
+}
+
+// Parameters of the generator that mc describes, without building it: every conv weight is the
+// product of two channel counts and every bias or norm scale one, each linear in ngf, so the count
+// is a quadratic in ngf, fixed by three tiny builds (ngf = 1, 2, 3). This lets a checkpoint's
+// claimed config be checked against the tensors it holds before a possibly huge network is built.
+double generator_parameter_count(models::ModelConfig mc) {
+  const double x = mc.ngf;
+  double p[3];
+  for (int k = 1; k <= 3; ++k) {
+    mc.ngf = k;
+    p[k - 1] = static_cast<double>(
+        models::make_generator(mc, std::make_shared<Generator>(0))->parameter_count());
+  }
+  return p[0] * (x - 2) * (x - 3) / 2 - p[1] * (x - 1) * (x - 3) + p[2] * (x - 1) * (x - 2) / 2;
 }
 
 }  // namespace
@@ -159,8 +191,8 @@ TrainingPosition load_training_checkpoint(const std::string& path, models::Cycle
   load_moments(f, "opt_G", step.opt_G(), g_names, path);
   load_moments(f, "opt_D", step.opt_D(), d_names, path);
   Device dev = nets.G_AB->parameters().front().device();
-  restore_pool(step.pool_A(), f, "pool.A", dev, path);
-  restore_pool(step.pool_B(), f, "pool.B", dev, path);
+  restore_pool(step.pool_A(), f, "pool.A", dev, nets.config, path);
+  restore_pool(step.pool_B(), f, "pool.B", dev, nets.config, path);
   restore_rng(*nets.dropout_rng, f, "dropout_rng", path);
   restore_rng(step.pool_rng(), f, "pool_rng", path);
 
@@ -168,7 +200,7 @@ TrainingPosition load_training_checkpoint(const std::string& path, models::Cycle
   pos.global_step = meta_int(f, "global_step", path);
   pos.loader.epoch = meta_int(f, "epoch", path);
   pos.loader.step_in_epoch = meta_int(f, "step_in_epoch", path);
-  pos.loader.seed = static_cast<uint64_t>(std::stoull(meta(f, "loader_seed", path)));
+  pos.loader.seed = meta_uint64(f, "loader_seed", path);
   return pos;
 }
 
@@ -183,6 +215,16 @@ std::shared_ptr<nn::Module> load_generator(const std::string& path, const std::s
   } catch (const std::invalid_argument& e) {
     throw InputError(path + ": bad model config in metadata: " + e.what());
   }
+  double file_params = 0;
+  for (const auto& [n, t] : f.tensors)
+    if (n.rfind(name + ".", 0) == 0) file_params += static_cast<double>(t.numel());
+  const double expected = generator_parameter_count(mc);
+  if (expected != file_params)
+    throw InputError(path + ": the model config in the metadata (" + mc.gen + ", ngf " +
+                     std::to_string(mc.ngf) + ", size " + std::to_string(mc.size) + ") needs " +
+                     std::to_string(static_cast<long long>(std::min(expected, 1e18))) + " " + name +
+                     " parameters, the file holds " +
+                     std::to_string(static_cast<long long>(file_params)));
   auto net = models::make_generator(mc, std::make_shared<Generator>(0));
   load_network(f, name, *net, path);
   net->eval();

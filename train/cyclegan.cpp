@@ -1,12 +1,41 @@
 #include "train/cyclegan.h"
 
+#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
 #include "core/autograd.h"
+#include "core/device.h"
 #include "core/ops.h"
+#include "core/profile.h"
 
 namespace gan::train {
+namespace {
+
+// Adds the seconds since the previous call (or construction) to a phase, when on.
+class PhaseClock {
+ public:
+  explicit PhaseClock(bool on) : on_(on) {
+    if (on_) restart();
+  }
+  void restart() {
+    device::synchronize();
+    t0_ = std::chrono::steady_clock::now();
+  }
+  void charge(double& phase) {
+    if (!on_) return;
+    device::synchronize();
+    const auto t1 = std::chrono::steady_clock::now();
+    phase += std::chrono::duration<double>(t1 - t0_).count();
+    t0_ = t1;
+  }
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point t0_;
+};
+
+}  // namespace
 
 GanLoss parse_gan_loss(const std::string& s) {
   if (s == "bce") return GanLoss::bce;
@@ -48,11 +77,14 @@ Tensor CycleGANStep::adv(const Tensor& logits, double target) const {
 }
 
 StepLossTensors CycleGANStep::forward(const Tensor& a, const Tensor& b) {
-  auto& G_AB = *nets_.G_AB;
-  auto& G_BA = *nets_.G_BA;
-  auto& D_A = *nets_.D_A;
-  auto& D_B = *nets_.D_B;
   const double lam = options_.lambda_cycle, lam_id = options_.lambda_identity * lam;
+  StepTimings& T = timings_;
+  T.forward_G = T.forward_D = T.losses = 0;
+  PhaseClock clock(timing_);
+  auto G_AB = [&](const Tensor& x) { Tensor y = (*nets_.G_AB)(x); clock.charge(T.forward_G); return y; };
+  auto G_BA = [&](const Tensor& x) { Tensor y = (*nets_.G_BA)(x); clock.charge(T.forward_G); return y; };
+  auto D_A = [&](const Tensor& x) { Tensor y = (*nets_.D_A)(x); clock.charge(T.forward_D); return y; };
+  auto D_B = [&](const Tensor& x) { Tensor y = (*nets_.D_B)(x); clock.charge(T.forward_D); return y; };
 
   Tensor fake_B = G_AB(a), fake_A = G_BA(b);
   Tensor cyc_A = G_BA(fake_B), cyc_B = G_AB(fake_A);
@@ -65,10 +97,13 @@ StepLossTensors CycleGANStep::forward(const Tensor& a, const Tensor& b) {
   L.cycle_B = ops::l1_loss(cyc_B, b);
   Tensor loss_G = ops::add(ops::add(L.adv_AB, L.adv_BA),
                            ops::mul(ops::add(L.cycle_A, L.cycle_B), lam));
+  clock.charge(T.losses);
   if (lam_id > 0) {
-    L.identity_A = ops::l1_loss(G_BA(a), a);
-    L.identity_B = ops::l1_loss(G_AB(b), b);
+    Tensor id_A = G_BA(a), id_B = G_AB(b);
+    L.identity_A = ops::l1_loss(id_A, a);
+    L.identity_B = ops::l1_loss(id_B, b);
     loss_G = ops::add(loss_G, ops::mul(ops::add(L.identity_A, L.identity_B), lam_id));
+    clock.charge(T.losses);
   }
   L.loss_G = loss_G;
 
@@ -78,20 +113,30 @@ StepLossTensors CycleGANStep::forward(const Tensor& a, const Tensor& b) {
     d_fake_A = D_A(pool_A_.query(fake_A.detach(), pool_rng_));
     d_fake_B = D_B(pool_B_.query(fake_B.detach(), pool_rng_));
   }
-  L.D_A = ops::mul(ops::add(adv(D_A(a), 1.0), adv(d_fake_A, 0.0)), 0.5);
-  L.D_B = ops::mul(ops::add(adv(D_B(b), 1.0), adv(d_fake_B, 0.0)), 0.5);
+  Tensor real_A = D_A(a), real_B = D_B(b);
+  L.D_A = ops::mul(ops::add(adv(real_A, 1.0), adv(d_fake_A, 0.0)), 0.5);
+  L.D_B = ops::mul(ops::add(adv(real_B, 1.0), adv(d_fake_B, 0.0)), 0.5);
   L.loss_D = ops::add(L.D_A, L.D_B);
+  clock.charge(T.losses);
   return L;
 }
 
 StepLosses CycleGANStep::step(const Tensor& a, const Tensor& b) {
   StepLossTensors L = forward(a, b);
+  PhaseClock clock(timing_);
+  StepTimings& T = timings_;
+  T.backward_G = T.backward_D = T.adam = 0;
   opt_G_.zero_grad();
   opt_D_.zero_grad();
   gan::backward(L.loss_G, {opt_G_.params(), /*retain_graph=*/true});
+  clock.charge(T.backward_G);
   gan::backward(L.loss_D, {opt_D_.params(), /*retain_graph=*/false});
+  clock.charge(T.backward_D);
+  if (profile::enabled()) profile::mark();
   opt_G_.step();
   opt_D_.step();
+  if (profile::enabled()) profile::add("optimizer", "adam", profile::lap());
+  clock.charge(T.adam);
 
   StepLosses r;
   r.adv_AB = L.adv_AB.item();

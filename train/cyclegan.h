@@ -44,6 +44,14 @@ struct StepLosses {
   std::string csv_row() const;
 };
 
+// Wall-clock seconds of the phases of the last step(), when timing is on (set_timing). On cuda
+// each phase boundary synchronises the device, so timing costs a little overlap there.
+struct StepTimings {
+  double forward_G = 0, forward_D = 0, losses = 0;  // forward: generators, discriminators, rest
+  double backward_G = 0, backward_D = 0, adam = 0;
+  double total() const { return forward_G + forward_D + losses + backward_G + backward_D + adam; }
+};
+
 class CycleGANStep {
  public:
   // Optimizers over the networks' current parameters (call nets.to(device) before).
@@ -62,6 +70,8 @@ class CycleGANStep {
   ImagePool& pool_B() { return pool_B_; }
   Generator& pool_rng() { return pool_rng_; }
   void set_lr(double lr);
+  void set_timing(bool on) { timing_ = on; }
+  const StepTimings& last_timings() const { return timings_; }
   const StepOptions& options() const { return options_; }
 
  private:
@@ -72,6 +82,8 @@ class CycleGANStep {
   nn::Adam opt_G_, opt_D_;
   ImagePool pool_A_, pool_B_;
   Generator pool_rng_;
+  bool timing_ = false;
+  StepTimings timings_;
 };
 
 }  // namespace gan::train

@@ -31,6 +31,71 @@ void check_size(const std::string& path, int w, int h) {
                      std::to_string(kMaxPixels) + " pixels)");
 }
 
+// A header that claims far more pixels than the file could hold (see kMaxImageExpansion).
+void check_expansion(const std::string& path, int w, int h, int channels, bool sixteen,
+                     int64_t file_bytes) {
+  const int64_t decoded = static_cast<int64_t>(w) * h * channels * (sixteen ? 2 : 1);
+  if (decoded > kMaxImageSmallDecode + kMaxImageExpansion * file_bytes)
+    throw InputError(path + ": header claims " + std::to_string(w) + "x" + std::to_string(h) +
+                     " pixels, more than a " + std::to_string(file_bytes) +
+                     "-byte file can hold (corrupt or truncated)");
+}
+
+// stb's PNG decoder grows its IDAT buffer to each chunk's declared length before reading it,
+// so a 100-byte file declaring a 1 GB chunk costs a 2 GB allocation. Every chunk must fit in the
+// file: walked here, before stb sees the bytes.
+void check_png_chunks(const std::string& path, const std::string& bytes) {
+  static const char kSignature[8] = {'\x89', 'P', 'N', 'G', '\r', '\n', '\x1a', '\n'};
+  if (bytes.size() < 8 || std::memcmp(bytes.data(), kSignature, 8) != 0) return;
+  size_t at = 8;
+  while (at + 8 <= bytes.size()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(bytes.data() + at);
+    const uint64_t length = (uint64_t(p[0]) << 24) | (p[1] << 16) | (p[2] << 8) | p[3];
+    const std::string type(bytes.data() + at + 4, 4);
+    if (length + 12 > bytes.size() - at)
+      throw InputError(path + ": PNG chunk '" + type + "' of " + std::to_string(length) +
+                       " bytes runs past the end of the file (truncated or corrupt)");
+    if (type == "IEND") return;
+    at += 12 + length;
+  }
+}
+
+// stb's JPEG decoder fills a 257-entry table from a Huffman table's 16 code counts without
+// checking that they sum to at most 256: a crafted DHT segment writes past the table. The
+// segments are walked here the way stb reads them (markers, then entropy-coded data up to the
+// next marker) and such a table refused before stb sees the bytes.
+void check_jpeg_huffman_tables(const std::string& path, const std::string& bytes) {
+  const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
+  const size_t n = bytes.size();
+  if (n < 2 || b[0] != 0xFF || b[1] != 0xD8) return;
+  size_t at = 2;
+  while (at + 1 < n) {
+    if (b[at] != 0xFF || b[at + 1] == 0xFF) {  // entropy-coded data, or a fill byte
+      ++at;
+      continue;
+    }
+    const unsigned char marker = b[at + 1];
+    if (marker == 0x00 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7)) {
+      at += 2;  // stuffed 0xFF, TEM, restart markers: no length
+      continue;
+    }
+    if (marker == 0xD9 || at + 3 >= n) return;  // EOI or no length left
+    const size_t length = (size_t(b[at + 2]) << 8) | b[at + 3];
+    if (marker == 0xC4) {
+      const size_t end = at + 2 + length;
+      for (size_t p = at + 4; p < end && p < n;) {  // tables: class/id, 16 counts, the symbols
+        size_t codes = 0;
+        for (size_t i = 1; i <= 16 && p + i < n; ++i) codes += b[p + i];
+        if (codes > 256)
+          throw InputError(path + ": corrupt JPEG (Huffman table with " + std::to_string(codes) +
+                           " codes, at most 256)");
+        p += 17 + codes;
+      }
+    }
+    at += 2 + length;
+  }
+}
+
 std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -136,7 +201,14 @@ std::string encode_png(const Image& img, int bit_depth) {
 
 Image load_image(const std::string& path) {
   // One read into memory; stb decodes from there (and the file size is bounded by int).
-  std::string bytes = read_file(path, size_t(INT_MAX));
+  return decode_image(read_file(path, size_t(INT_MAX)), path);
+}
+
+Image decode_image(const std::string& bytes, const std::string& path) {
+  if (bytes.size() > static_cast<size_t>(INT_MAX))
+    throw InputError(path + ": file too large for the image decoder");
+  check_png_chunks(path, bytes);
+  check_jpeg_huffman_tables(path, bytes);
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, n = 0;
@@ -145,6 +217,7 @@ Image load_image(const std::string& path) {
   check_size(path, w, h);
   Image img;
   const bool sixteen = stbi_is_16_bit_from_memory(data, len) != 0;
+  check_expansion(path, w, h, n, sixteen, len);
   if (sixteen) {
     std::unique_ptr<stbi_us, void (*)(void*)> px(
         stbi_load_16_from_memory(data, len, &img.width, &img.height, &img.channels, 0),
@@ -168,14 +241,19 @@ Image load_image(const std::string& path) {
 }
 
 ImageInfo read_image_info(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) throw InputError(path + ": " + std::strerror(errno));
+  // The whole file, not just its start: stb's header parse already reads JPEG Huffman tables,
+  // which must pass check_jpeg_huffman_tables first. Slices are small; this is one read.
+  const std::string bytes = read_file(path, size_t(INT_MAX));
+  check_png_chunks(path, bytes);
+  check_jpeg_huffman_tables(path, bytes);
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int len = static_cast<int>(bytes.size());
   ImageInfo info;
-  int ok = stbi_info_from_file(f, &info.width, &info.height, &info.channels);
-  if (ok) info.bit_depth = stbi_is_16_bit_from_file(f) ? 16 : 8;
-  std::fclose(f);
-  if (!ok) throw InputError(path + ": not a readable image (" + stbi_failure_reason() + ")");
+  if (!stbi_info_from_memory(data, len, &info.width, &info.height, &info.channels))
+    throw InputError(path + ": not a readable image (" + stbi_failure_reason() + ")");
+  info.bit_depth = stbi_is_16_bit_from_memory(data, len) ? 16 : 8;
   check_size(path, info.width, info.height);
+  check_expansion(path, info.width, info.height, info.channels, info.bit_depth == 16, len);
   return info;
 }
 

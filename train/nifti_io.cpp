@@ -82,8 +82,10 @@ Volume load_nifti(const std::string& path) {
                        " (supported: uint8, int16, uint16, int32, float32, float64)");
   }
   // Read the voxel data ourselves: nifti_image_load zero-fills a short file and reports success.
+  // The buffer grows with the data actually read (chunks of at most 16 MB), so a small file whose
+  // header claims a huge volume fails as truncated without a huge allocation first.
   const size_t bytes = n * static_cast<size_t>(nim->nbyper);
-  std::vector<char> raw(bytes);
+  std::vector<char> raw;
   {
     const char* iname = nim->iname ? nim->iname : path.c_str();
     znzFile fp = znzopen(iname, "rb", nifti_is_gzfile(iname));
@@ -91,7 +93,8 @@ Volume load_nifti(const std::string& path) {
     size_t got = 0;
     if (znzseek(fp, static_cast<long>(nim->iname_offset), SEEK_SET) >= 0) {
       while (got < bytes) {
-        size_t chunk = std::min<size_t>(bytes - got, size_t(1) << 30);
+        size_t chunk = std::min<size_t>(bytes - got, size_t(16) << 20);
+        raw.resize(got + chunk);
         size_t r = znzread(raw.data() + got, 1, chunk, fp);
         got += r;
         if (r < chunk) break;

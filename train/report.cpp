@@ -150,6 +150,60 @@ static std::string read_text(const fs::path& p) {
   return ss.str();
 }
 
+int column_index(const CsvTable& t, const std::string& name) {
+  for (size_t j = 0; j < t.columns.size(); ++j)
+    if (t.columns[j] == name) return static_cast<int>(j);
+  return -1;
+}
+
+std::vector<std::pair<std::string, std::vector<int>>> loss_chart_groups(
+    const std::vector<std::string>& columns) {
+  static const char* suffixes[] = {"_AB", "_BA", "_A", "_B"};
+  std::vector<std::pair<std::string, std::vector<int>>> groups;
+  for (size_t j = 0; j < columns.size(); ++j) {
+    const std::string& c = columns[j];
+    if (c == "step" || c == "epoch" || c == "seconds") continue;
+    std::string key = c;
+    for (const char* suf : suffixes) {
+      std::string s(suf);
+      if (key.size() > s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0) {
+        key.resize(key.size() - s.size());
+        break;
+      }
+    }
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == key; });
+    if (it == groups.end()) groups.push_back({key, {static_cast<int>(j)}});
+    else it->second.push_back(static_cast<int>(j));
+  }
+  return groups;
+}
+
+RunProgress summarize_progress(const CsvTable& t, int batch) {
+  RunProgress p;
+  int step = column_index(t, "step"), epoch = column_index(t, "epoch"), secs = column_index(t, "seconds");
+  if (step < 0 || t.rows.empty()) return p;
+  // `seconds` restarts from 0 when a run is resumed: add up each segment's last time and steps.
+  double seg_start_step = t.rows[0][step] - 1, prev_secs = -1, timed_steps = 0;
+  for (size_t i = 0; i < t.rows.size(); ++i) {
+    double s = secs >= 0 ? t.rows[i][secs] : NAN;
+    if (std::isfinite(s) && s < prev_secs) {  // a new segment begins at row i
+      p.seconds += prev_secs;
+      timed_steps += t.rows[i - 1][step] - seg_start_step;
+      seg_start_step = t.rows[i][step] - 1;
+    }
+    if (std::isfinite(s)) prev_secs = s;
+  }
+  if (prev_secs > 0) {
+    p.seconds += prev_secs;
+    timed_steps += t.rows.back()[step] - seg_start_step;
+  }
+  p.steps = static_cast<int64_t>(t.rows.back()[step]);
+  p.epochs = epoch >= 0 && std::isfinite(t.rows.back()[epoch])
+                 ? static_cast<int64_t>(t.rows.back()[epoch]) + 1 : 0;
+  p.images_per_second = p.seconds > 0 ? timed_steps * batch / p.seconds : 0.0;
+  return p;
+}
+
 void write_run_report(const std::string& run_dir, const std::string& title,
                       const std::vector<ReportSection>& extra, const std::string& report_dir) {
   fs::path run(run_dir), report = report_dir.empty() ? run / "report" : fs::path(report_dir);
@@ -170,23 +224,45 @@ void write_run_report(const std::string& run_dir, const std::string& title,
 
   for (const ReportSection& s : extra) h << "<h2>" << html_escape(s.title) << "</h2>" << s.html;
 
-  // Loss curves: one small chart per loss column.
   fs::path csv = run / "losses.csv";
+  fs::path config = run / "config.json";
+  nlohmann::json cfg;
+  if (fs::exists(config)) {
+    try {
+      cfg = nlohmann::json::parse(read_text(config));
+    } catch (const std::exception&) {
+      cfg = nlohmann::json();  // shown as unreadable below
+    }
+  }
   if (fs::exists(csv)) {
     CsvTable t = read_csv(csv.string());
-    int step_col = -1;
-    for (size_t j = 0; j < t.columns.size(); ++j)
-      if (t.columns[j] == "step") step_col = static_cast<int>(j);
-    h << "<h2>Losses</h2><div class='charts'>";
-    for (size_t j = 0; j < t.columns.size(); ++j) {
-      const std::string& name = t.columns[j];
-      if (static_cast<int>(j) == step_col || name == "seconds" || name == "epoch") continue;
-      Series s{name, {}, {}};
-      for (size_t i = 0; i < t.rows.size(); ++i) {
-        s.x.push_back(step_col >= 0 ? t.rows[i][step_col] : static_cast<double>(i));
-        s.y.push_back(t.rows[i][j]);
+    const int batch = cfg.is_object() && cfg.contains("batch") && cfg["batch"].is_number_integer()
+                          ? cfg["batch"].get<int>() : 1;
+    RunProgress p = summarize_progress(t, batch);
+    h << "<h2>Training</h2>";
+    if (p.steps > 0) {
+      char b[256];
+      std::snprintf(b, sizeof b,
+                    "<p>%lld steps (%lld epochs) in %.1f min of training, %.2f images/s.</p>",
+                    static_cast<long long>(p.steps), static_cast<long long>(p.epochs),
+                    p.seconds / 60.0, p.images_per_second);
+      h << b;
+    }
+    // Loss curves: one chart per loss, the two directions (A/B, AB/BA) of a loss together.
+    h << "<h3>Losses</h3>";
+    h << "<div class='charts'>";
+    for (const auto& [group, series_columns] : loss_chart_groups(t.columns)) {
+      std::vector<Series> series;
+      int step_col = column_index(t, "step");
+      for (int j : series_columns) {
+        Series s{t.columns[j], {}, {}};
+        for (size_t i = 0; i < t.rows.size(); ++i) {
+          s.x.push_back(step_col >= 0 ? t.rows[i][step_col] : static_cast<double>(i));
+          s.y.push_back(t.rows[i][j]);
+        }
+        series.push_back(std::move(s));
       }
-      h << svg_line_chart({s}, name, "step");
+      h << svg_line_chart(series, group, "step");
     }
     h << "</div>";
   }
@@ -209,16 +285,14 @@ void write_run_report(const std::string& run_dir, const std::string& title,
         << "'></p>";
   }
 
-  fs::path config = run / "config.json";
   if (fs::exists(config)) {
     h << "<h2>Configuration</h2><table>";
-    try {
-      auto j = nlohmann::json::parse(read_text(config));
-      for (auto it = j.begin(); it != j.end(); ++it)
+    if (cfg.is_object()) {
+      for (auto it = cfg.begin(); it != cfg.end(); ++it)
         h << "<tr><th>" << html_escape(it.key()) << "</th><td>" << html_escape(it.value().dump())
           << "</td></tr>";
-    } catch (const std::exception& e) {
-      h << "<tr><td>config.json unreadable: " << html_escape(e.what()) << "</td></tr>";
+    } else {
+      h << "<tr><td>config.json unreadable</td></tr>";
     }
     h << "</table>";
   }

@@ -3,7 +3,9 @@
 // Written to <run_dir>/report/index.html, atomically; refreshed by gan_train at each epoch, so a
 // browser pointed at it shows the run as it goes.
 #pragma once
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace gan::train {
@@ -23,6 +25,24 @@ struct Series {
 // solid), with axes, ticks and a legend. Non-finite points are skipped.
 std::string svg_line_chart(const std::vector<Series>& series, const std::string& title,
                            const std::string& x_label, int width = 460, int height = 260);
+
+// Index of a column by name, or -1.
+int column_index(const CsvTable& t, const std::string& name);
+
+// The charts of a losses.csv: one per loss, the two directions of a loss on the same chart
+// (adv_AB + adv_BA -> "adv", cycle_A + cycle_B -> "cycle", D_A + D_B -> "D"); step, epoch and
+// seconds are not plotted. Returns (chart title, column indices), in column order.
+std::vector<std::pair<std::string, std::vector<int>>> loss_chart_groups(
+    const std::vector<std::string>& columns);
+
+// How far a run got, from its losses.csv (columns step, epoch, seconds).
+struct RunProgress {
+  int64_t steps = 0;   // the last row's step
+  int64_t epochs = 0;  // epochs begun (the last row's 0-based epoch + 1)
+  double seconds = 0;  // training time; `seconds` restarts at each resume, the segments are added
+  double images_per_second = 0;  // steps x batch / seconds over the timed segments
+};
+RunProgress summarize_progress(const CsvTable& t, int batch);
 
 struct ReportSection {
   std::string title;

@@ -59,6 +59,8 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
   int64_t dims[Shape::kMaxDims] = {};
   uint64_t bytes = dtype_size(e.dtype);
   bool overflow = false;
+  uint64_t nonzero_product = 1;
+  bool huge_dims = false;
   for (size_t i = 0; i < sh->size(); ++i) {
     const auto& d = (*sh)[i];
     if (!d.is_number_integer() || d.get<int64_t>() < 0 || (d.is_number_unsigned() && d.get<uint64_t>() > (uint64_t(1) << 62)))
@@ -67,6 +69,9 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
     dims[i] = static_cast<int64_t>(v);
     if (v != 0 && bytes > UINT64_MAX / v) overflow = true;
     else bytes *= v;
+    // An empty tensor may still list huge dims; Shape::numel multiplies them all in int64.
+    if (v != 0 && nonzero_product > (uint64_t(1) << 62) / v) huge_dims = true;
+    else if (v != 0) nonzero_product *= v;
   }
   for (int k = 0; k < 2; ++k)
     if (!(*off)[k].is_number_unsigned() && !((*off)[k].is_number_integer() && (*off)[k].get<int64_t>() >= 0))
@@ -82,6 +87,7 @@ Entry parse_entry(const std::string& path, const std::string& name, const nlohma
     bad_tensor(path, name, "shape " + sh->dump() + " of " + dts + " needs " +
                                (overflow ? std::string("more than 2^64") : std::to_string(bytes)) +
                                " bytes but data_offsets span " + std::to_string(e.end - e.begin));
+  if (huge_dims) bad_tensor(path, name, "shape " + sh->dump() + " has more than 2^62 elements");
   e.shape = Shape::of(dims, static_cast<int>(sh->size()));
   return e;
 }
@@ -144,7 +150,10 @@ void save_safetensors(const std::string& path,
 }
 
 SafetensorsFile load_safetensors(const std::string& path) {
-  const std::string bytes = read_file(path);
+  return parse_safetensors(read_file(path), path);
+}
+
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& path) {
   if (bytes.size() < 8) bad(path, "too short for a safetensors file (" + std::to_string(bytes.size()) + " bytes)");
   const uint64_t header_len = read_u64_le(bytes.data());
   if (header_len > bytes.size() - 8)

@@ -31,9 +31,13 @@ struct SafetensorsFile {
 // Loads all tensors to the cpu. The header is fully validated before any tensor is allocated,
 // so a small corrupt or hostile file can't make us allocate much: header length <= file size - 8
 // and <= 100 MB; valid JSON; each entry has a known dtype (F32, F64), rank <= 4, non-negative
-// dims whose byte size (overflow-checked) equals end - begin, offsets inside the data section,
+// dims (their product, zeros left out, at most 2^62) whose byte size (overflow-checked) equals end - begin, offsets inside the data section,
 // no overlapping ranges; "__metadata__" values are strings.
 // Throws gan::InputError("<path>: <problem>"), for a tensor "<path>: tensor '<name>': <problem>".
 SafetensorsFile load_safetensors(const std::string& path);
+
+// The same from the bytes of a whole file already in memory; `name` stands for the path in error
+// messages. load_safetensors reads the file and calls this (one parser, fuzzed in tests/fuzz).
+SafetensorsFile parse_safetensors(const std::string& bytes, const std::string& name);
 
 }  // namespace gan::io

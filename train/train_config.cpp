@@ -1,7 +1,9 @@
 #include "train/train_config.h"
 
 #include <nlohmann/json.hpp>
+#include <limits>
 #include <stdexcept>
+#include <type_traits>
 
 #include "core/error.h"
 
@@ -22,6 +24,9 @@ void TrainConfig::validate() const {
   if (max_steps < 0) bad("--steps must be >= 0");
   if (!(max_minutes >= 0)) bad("--minutes must be >= 0");
   if (save_every < 1) bad("--save-every must be at least 1");
+  if (save_every_steps < 0) bad("--save-every-steps must be >= 0");
+  if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
+    bad("--beta1 and --beta2 must be in [0, 1)");
   if (sample_every < 0) bad("--sample-every must be >= 0");
   if (num_samples < 1) bad("--num-samples must be at least 1");
   if (log_every < 1) bad("--log-every must be at least 1");
@@ -51,6 +56,8 @@ std::string TrainConfig::to_json() const {
   j["steps"] = max_steps;
   j["minutes"] = max_minutes;
   j["save_every"] = save_every;
+  j["save_every_steps"] = save_every_steps;
+  j["log_grad_norm"] = log_grad_norm;
   j["sample_every"] = sample_every;
   j["num_samples"] = num_samples;
   j["log_every"] = log_every;
@@ -69,8 +76,38 @@ TrainConfig TrainConfig::from_json(const std::string& text, const std::string& w
   TrainConfig c;
   try {
     auto j = nlohmann::json::parse(text);
+    if (!j.is_object()) throw InputError(what + ": bad training config: not a JSON object");
+    // Type and range are checked here: nlohmann's get<int>() of 1e300 or 2^40 would convert
+    // out of range (undefined for a double).
     auto get = [&](const char* k, auto& v) {
-      if (j.contains(k)) v = j.at(k).get<std::decay_t<decltype(v)>>();
+      using T = std::decay_t<decltype(v)>;
+      auto it = j.find(k);
+      if (it == j.end()) return;
+      auto wrong = [&](const char* expected) {
+        throw InputError(what + ": bad training config: '" + k + "' must be " + expected +
+                         ", got " + it->dump());
+      };
+      if constexpr (std::is_same_v<T, std::string>) {
+        if (!it->is_string()) wrong("a string");
+        v = it->template get<std::string>();
+      } else if constexpr (std::is_floating_point_v<T>) {
+        if (!it->is_number()) wrong("a number");
+        v = it->template get<double>();
+      } else if constexpr (std::is_unsigned_v<T>) {
+        if (!it->is_number_unsigned()) wrong("a non-negative integer");
+        v = it->template get<T>();
+      } else {
+        if (!it->is_number_integer()) wrong("an integer");
+        if (it->is_number_unsigned()) {
+          if (it->template get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<T>::max()))
+            wrong("an integer in range");
+        } else {
+          const int64_t x = it->template get<int64_t>();
+          if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max())
+            wrong("an integer in range");
+        }
+        v = static_cast<T>(it->template get<int64_t>());
+      }
     };
     get("data_a", c.data_a);
     get("data_b", c.data_b);
@@ -89,6 +126,12 @@ TrainConfig TrainConfig::from_json(const std::string& text, const std::string& w
     get("steps", c.max_steps);
     get("minutes", c.max_minutes);
     get("save_every", c.save_every);
+    get("save_every_steps", c.save_every_steps);
+    if (auto it = j.find("log_grad_norm"); it != j.end()) {
+      if (!it->is_boolean())
+        throw InputError(what + ": bad training config: 'log_grad_norm' must be true or false");
+      c.log_grad_norm = it->get<bool>();
+    }
     get("sample_every", c.sample_every);
     get("num_samples", c.num_samples);
     get("log_every", c.log_every);

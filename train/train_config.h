@@ -21,6 +21,8 @@ struct TrainConfig {
   int64_t max_steps = 0;        // stop after this many steps in total (0 = run all epochs)
   double max_minutes = 0;       // stop at the first step boundary after this much training time (0 = none)
   int save_every = 10;          // epochs between numbered checkpoints (latest is written each epoch)
+  int64_t save_every_steps = 0; // steps between extra writes of latest (0 = only at epoch ends)
+  bool log_grad_norm = false;   // per-step gradient norms of G and D in losses.csv (and checked)
   int sample_every = 1;         // epochs between sample grids
   int num_samples = 4;          // held-out images per domain in the sample grid
   int log_every = 50;           // steps between progress lines when stdout is not a terminal

@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include "core/autograd.h"
 #include "core/device.h"
 #include "core/error.h"
+#include "core/ops.h"
 #include "train/atomic_file.h"
 #include "train/image_grid.h"
 #include "train/report.h"
@@ -46,6 +49,58 @@ std::vector<Tensor> load_samples(const std::vector<std::string>& files, int n,
   return out;
 }
 
+// sqrt of the sum of squares of the tensors (or of their gradients), on their device.
+double l2_norm(const std::vector<Tensor>& ts, bool of_grads) {
+  NoGradGuard no_grad;
+  double sum = 0;
+  for (const Tensor& t : ts) {
+    Tensor x = of_grads ? t.grad() : t;
+    if (x.defined()) sum += ops::sum(ops::mul(x, x)).item();
+  }
+  return std::sqrt(sum);
+}
+
+// True when every value is finite: x * 0 sums to 0 then, and to NaN if any value is NaN or inf.
+bool all_finite(const std::vector<Tensor>& ts) {
+  NoGradGuard no_grad;
+  for (const Tensor& t : ts)
+    if (ops::sum(ops::mul(t, 0.0)).item() != 0.0) return false;
+  return true;
+}
+
+const char* non_finite_kind(double v) { return std::isnan(v) ? "NaN" : "infinite"; }
+
+void check_losses(const StepLosses& l, int64_t step) {
+  const std::pair<const char*, double> terms[] = {
+      {"adv_AB", l.adv_AB},         {"adv_BA", l.adv_BA},         {"cycle_A", l.cycle_A},
+      {"cycle_B", l.cycle_B},       {"identity_A", l.identity_A}, {"identity_B", l.identity_B},
+      {"loss_G", l.loss_G},         {"D_A", l.D_A},               {"D_B", l.D_B}};
+  for (const auto& [name, v] : terms)
+    if (!std::isfinite(v))
+      throw NonFiniteError("step " + std::to_string(step) + ": loss term " + name + " is " +
+                           non_finite_kind(v));
+}
+
+// Keeps the rows of losses.csv up to `step` (and the header): after a resume, the rows a killed
+// run logged past its last checkpoint would otherwise appear twice.
+void truncate_csv(const std::string& path, int64_t step) {
+  std::ifstream in(path);
+  if (!in) return;
+  std::string line, kept;
+  bool header = true;
+  while (std::getline(in, line)) {
+    if (!header) {
+      char* end = nullptr;
+      long long row_step = std::strtoll(line.c_str(), &end, 10);
+      if (end == line.c_str() || *end != ',' || row_step > step) continue;
+    }
+    header = false;
+    kept += line + "\n";
+  }
+  in.close();
+  io::write_file_atomic(path, kept);
+}
+
 }  // namespace
 
 Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log)
@@ -57,6 +112,9 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log)
   std::error_code ec;
   fs::create_directories(checkpoint_dir(), ec);
   if (ec) throw InputError(config_.out + ": cannot create run dir: " + ec.message());
+  io::remove_stale_temp_files(checkpoint_dir());
+  io::remove_stale_temp_files(config_.out);
+  if (const char* e = std::getenv("GAN_FAULT_NAN_AT_STEP")) fault_nan_step_ = std::atoll(e);
   fs::create_directories(config_.out + "/samples", ec);
 
   nets_ = std::make_unique<models::CycleGAN>(config_.model, config_.seed);
@@ -88,9 +146,12 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log)
   io::write_file_atomic(config_.out + "/config.json", config_.to_json() + "\n");
   std::string csv_path = config_.out + "/losses.csv";
   bool fresh = !resume || !fs::exists(csv_path);
+  if (!fresh) truncate_csv(csv_path, global_step_);
   csv_.open(csv_path, fresh ? std::ios::trunc : std::ios::app);
   if (!csv_) throw InputError(csv_path + ": cannot open for writing");
-  if (fresh) csv_ << "step,epoch," << StepLosses::csv_header() << ",lr,seconds\n";
+  if (fresh)
+    csv_ << "step,epoch," << StepLosses::csv_header() << ",lr,seconds"
+         << (config_.log_grad_norm ? ",grad_norm_G,grad_norm_D" : "") << "\n";
   tty_ = isatty(fileno(stdout)) != 0;
 }
 
@@ -103,13 +164,29 @@ int64_t Trainer::total_steps() const {
 StepLosses Trainer::train_step() {
   UnpairedLoader::Batch batch = loader_->next();
   step_->set_lr(schedule_.at_epoch(batch.epoch));
+  if (fault_nan_step_ == global_step_ + 1 && batch.a.numel() > 0)
+    batch.a.data<float>()[0] = std::nanf("");
   Tensor a = batch.a.to(device_), b = batch.b.to(device_);
   StepLosses l = step_->step(a, b);
   ++global_step_;
+  check_losses(l, global_step_);
+  if (config_.log_grad_norm) {
+    grad_norm_G_ = l2_norm(step_->opt_G().params(), true);
+    grad_norm_D_ = l2_norm(step_->opt_D().params(), true);
+    if (!std::isfinite(grad_norm_G_) || !std::isfinite(grad_norm_D_))
+      throw NonFiniteError("step " + std::to_string(global_step_) + ": gradient of " +
+                           (std::isfinite(grad_norm_G_) ? "D" : "G") + " is " +
+                           non_finite_kind(std::isfinite(grad_norm_G_) ? grad_norm_D_ : grad_norm_G_));
+  }
   return l;
 }
 
 void Trainer::save_checkpoint(const std::string& path) {
+  std::vector<Tensor> params;
+  for (auto& [name, t] : nets_->named_parameters()) params.push_back(t);
+  if (!all_finite(params))
+    throw NonFiniteError("step " + std::to_string(global_step_) +
+                         ": non-finite weights, checkpoint " + path + " not written");
   save_training_checkpoint(path, config_, *nets_, *step_, {global_step_, loader_->state()});
 }
 
@@ -171,8 +248,9 @@ void Trainer::run() {
     double lr = schedule_.at_epoch(epoch);
     last = train_step();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    csv_ << global_step_ << "," << epoch << "," << last.csv_row() << "," << lr << "," << secs
-         << "\n";
+    csv_ << global_step_ << "," << epoch << "," << last.csv_row() << "," << lr << "," << secs;
+    if (config_.log_grad_norm) csv_ << "," << grad_norm_G_ << "," << grad_norm_D_;
+    csv_ << "\n";
     log_progress(last, epoch, secs, false);
     bool epoch_end = global_step_ % per_epoch == 0;
     if (epoch_end) {
@@ -184,6 +262,15 @@ void Trainer::run() {
       if (finished % config_.save_every == 0)
         save_checkpoint(epoch_name(checkpoint_dir(), "epoch", finished, ".safetensors"));
       write_report();
+    } else if (config_.save_every_steps > 0 && global_step_ % config_.save_every_steps == 0) {
+      csv_.flush();
+      save_checkpoint(checkpoint_dir() + "/latest.safetensors");
+    }
+    if (stop_flag_ && *stop_flag_) {
+      stop_signal_ = *stop_flag_;
+      if (tty_) log_ << "\n";
+      log_ << "signal " << stop_signal_ << ": stopping after step " << global_step_ << "\n";
+      break;
     }
     if (config_.max_minutes > 0 && secs >= config_.max_minutes * 60) {
       if (tty_) log_ << "\n";

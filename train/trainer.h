@@ -3,9 +3,11 @@
 // and checkpoints/epoch_NNN.safetensors every save_every epochs).
 #pragma once
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <iosfwd>
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,13 @@
 
 namespace gan::train {
 
+// A loss term, gradient or weight turned NaN or infinite: training stops before any checkpoint
+// of the bad weights is written ("step 1234: loss term cycle_A is NaN"); gan_train exits with 3.
+class NonFiniteError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 class Trainer {
  public:
   // Builds everything (validating the config: std::invalid_argument; unusable data or run dir:
@@ -29,8 +38,16 @@ class Trainer {
   // Trains until config.max_steps steps in total (if set) or the end of the last epoch; writes
   // checkpoints, samples and logs on the way, and a latest checkpoint at the end.
   void run();
-  // One step on the next batch (no files written).
+  // One step on the next batch (no files written). Throws NonFiniteError when a loss term (or,
+  // with config.log_grad_norm, a gradient norm) is not finite.
   StepLosses train_step();
+  // A flag that a signal handler sets: run() checks it after every step and, when non-zero,
+  // writes latest and returns early; stop_signal() then gives the flag's value (0: not stopped).
+  void set_stop_flag(const volatile std::sig_atomic_t* flag) { stop_flag_ = flag; }
+  int stop_signal() const { return stop_signal_; }
+  // Gradient norms of the last step (with config.log_grad_norm; 0 otherwise).
+  double grad_norm_G() const { return grad_norm_G_; }
+  double grad_norm_D() const { return grad_norm_D_; }
 
   int64_t global_step() const { return global_step_; }
   int64_t total_steps() const;  // of the whole schedule
@@ -38,6 +55,7 @@ class Trainer {
   CycleGANStep& step() { return *step_; }
   const TrainConfig& config() const { return config_; }
   std::string checkpoint_dir() const { return config_.out + "/checkpoints"; }
+  // Throws NonFiniteError (writing nothing) if a weight is not finite.
   void save_checkpoint(const std::string& path);
   // Writes the sample grid to path and, when add_frame, appends it to samples/progress.gif.
   void write_samples(const std::string& path, bool add_frame = false);
@@ -61,6 +79,10 @@ class Trainer {
   bool tty_ = false;
   std::chrono::steady_clock::time_point start_;
   int64_t start_step_ = 0;
+  const volatile std::sig_atomic_t* stop_flag_ = nullptr;
+  int stop_signal_ = 0;
+  double grad_norm_G_ = 0, grad_norm_D_ = 0;
+  int64_t fault_nan_step_ = 0;  // GAN_FAULT_NAN_AT_STEP: a NaN pixel in that step's batch (tests)
 };
 
 }  // namespace gan::train

@@ -45,6 +45,25 @@ ConstMatMap<T> grad_chunk(const T* gy, const ConvGeometry& g, int64_t j0, int64_
   return ConstMatMap<T>(buf, g.c_out, L, Eigen::OuterStride<>(L));
 }
 
+// Small spatial sizes (the U-Net's inner layers: 1x1 to 8x8 planes) have fewer output positions
+// than output channels. Chunking the positions then leaves each thread a sliver of columns against
+// the whole weight (and, for the weight gradient, a whole private copy of dw to reduce). Instead the
+// full column matrix (small: K x positions) is built once, and the threads split the output
+// channels: each reads only its rows of the weight, writes only its rows of the result.
+// The thread count for that split: a large weight is worth two threads even when the FLOPs are few,
+// since then the time goes into reading (or, for its gradient, writing) the weight. 0: no split.
+inline int split_channel_threads(const ConvGeometry& g) {
+  const int threads = g.c_out * g.patch() >= (int64_t(1) << 18) ? conv_threads() : conv_threads_for(g);
+  return threads > 1 && g.columns() < g.c_out && g.c_out >= 32 * threads ? threads : 0;
+}
+
+// Rows [m0, m1) of `rows` for thread t of `threads`, in multiples of 16 (whole AVX-512 vectors).
+inline void row_range(int64_t rows, int t, int threads, int64_t& m0, int64_t& m1) {
+  const int64_t blocks = (rows + 15) / 16;
+  m0 = std::min(rows, blocks * t / threads * 16);
+  m1 = std::min(rows, blocks * (t + 1) / threads * 16);
+}
+
 }  // namespace detail
 
 // y = conv(x, w) (+ bias when not null). x [n, c_in, h, w], w [c_out, c_in, k, k].
@@ -53,6 +72,25 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
   if (g.c_out <= kDirectMaxOutChannels && !g.is_pointwise())
     return conv2d_forward_direct(x, w, bias, y, g);
   const int64_t K = g.patch(), M = g.c_out, P = g.out_plane();
+  if (const int threads = detail::split_channel_threads(g)) {
+    const int64_t L = g.columns();
+    T* scratch = conv_scratch<T>(size_t((K + M) * L));
+    const ConstMatMap<T> C = detail::columns_of(x, g, 0, L, scratch);  // all columns
+    T* direct = chunk_in_one_image(y, M, P, 0, L);
+    MatMap<T> Y(direct ? direct : scratch + K * L, M, L, Eigen::OuterStride<>(direct ? P : L));
+#pragma omp parallel num_threads(threads)
+    {
+      int64_t m0, m1;
+      detail::row_range(M, conv_thread_id(), threads, m0, m1);
+      if (m1 > m0) {
+        ConstMatMap<T> Wr(w + m0 * K, m1 - m0, K, Eigen::OuterStride<>(K));
+        Y.middleRows(m0, m1 - m0).noalias() = Wr * C;
+        if (bias) Y.middleRows(m0, m1 - m0).colwise() += VecMap<T>(bias + m0, m1 - m0);
+      }
+    }
+    if (!direct) scatter_chunk(Y.data(), M, P, 0, L, y);
+    return;
+  }
   const ColumnChunks ch = column_chunks(g.columns(), K, sizeof(T), conv_threads_for(g));
   const int used = int(std::min<int64_t>(conv_threads_for(g), ch.count));
   const int64_t per_thread = (K + M) * ch.length;
@@ -127,6 +165,21 @@ void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& 
   if (g.c_out <= kDirectMaxOutChannels && !g.is_pointwise())
     return conv2d_backward_weight_direct(x, gy, dw, g);
   const int64_t K = g.patch(), M = g.c_out;
+  if (const int threads = detail::split_channel_threads(g)) {
+    const int64_t L = g.columns();
+    T* scratch = conv_scratch<T>(size_t((K + M) * L));
+    const ConstMatMap<T> C = detail::columns_of(x, g, 0, L, scratch);  // all columns
+    const ConstMatMap<T> G = detail::grad_chunk(gy, g, 0, L, scratch + K * L);
+#pragma omp parallel num_threads(threads)
+    {
+      int64_t m0, m1;
+      detail::row_range(M, conv_thread_id(), threads, m0, m1);
+      if (m1 > m0)
+        MatMap<T>(dw + m0 * K, m1 - m0, K, Eigen::OuterStride<>(K)).noalias() =
+            G.middleRows(m0, m1 - m0) * C.transpose();
+    }
+    return;
+  }
   const ColumnChunks ch = column_chunks(g.columns(), K, sizeof(T), conv_threads_for(g));
   const int used = int(std::min<int64_t>(conv_threads_for(g), ch.count));
   const int64_t per_thread = (K + M) * ch.length + M * K;  // columns, gy chunk, accumulator

@@ -34,6 +34,34 @@ double block_sum(const Expr& e, int64_t n) {
 }
 }  // namespace instance_norm_detail
 
+// The normalisation of one plane of HW values: y = (x - m) * scale + shift, with m the mean
+// rounded to T and weight w, bias b of its channel folded into scale and shift.
+template <class T>
+struct PlaneNorm {
+  T m, inv_std, scale, shift;
+};
+
+template <class T>
+PlaneNorm<T> plane_norm(const T* x, int64_t HW, double eps, double w, double b) {
+  using namespace instance_norm_detail;
+  ConstVec<T> X(x, HW);
+  // Summing x - x[0] keeps block sums small when the plane has a large common offset
+  // (x - x[0] is exact then), so the float blocks lose nothing the variance needs.
+  const T pivot = X(0);
+  const double mean =
+      static_cast<double>(pivot) + block_sum(X - pivot, HW) / static_cast<double>(HW);
+  // Centre on m = mean rounded to T, so x - m is exact in T even for large offsets; the rounding
+  // residual r = mean - m is folded into the variance and the shift in double.
+  const T m = static_cast<T>(mean);
+  const double r = mean - static_cast<double>(m);
+  // Second pass on the centred values: no cancellation, unlike E[x^2] - E[x]^2.
+  const double sq = block_sum((X - m).square(), HW);
+  const double var = std::max(sq / static_cast<double>(HW) - r * r, 0.0);
+  const double inv_std = 1.0 / std::sqrt(var + eps);
+  const double scale = inv_std * w;
+  return {m, static_cast<T>(inv_std), static_cast<T>(scale), static_cast<T>(b - r * scale)};
+}
+
 // weight and bias: both null (no affine) or both C values.
 template <class T>
 void instance_norm2d_forward(const T* x, const T* weight, const T* bias, T* y, T* mean_out,
@@ -42,26 +70,11 @@ void instance_norm2d_forward(const T* x, const T* weight, const T* bias, T* y, T
 #pragma omp parallel for schedule(static) if (N * C * HW > (1 << 15))
   for (int64_t p = 0; p < N * C; ++p) {
     const int64_t c = p % C;
-    ConstVec<T> X(x + p * HW, HW);
-    Vec<T> Y(y + p * HW, HW);
-    // Summing x - x[0] keeps block sums small when the plane has a large common offset
-    // (x - x[0] is exact then), so the float blocks lose nothing the variance needs.
-    const T pivot = X(0);
-    const double mean =
-        static_cast<double>(pivot) + block_sum(X - pivot, HW) / static_cast<double>(HW);
-    // Centre on m = mean rounded to T, so x - m is exact in T even for large offsets; the rounding
-    // residual r = mean - m is folded into the variance and the shift in double.
-    const T m = static_cast<T>(mean);
-    const double r = mean - static_cast<double>(m);
-    // Second pass on the centred values: no cancellation, unlike E[x^2] - E[x]^2.
-    const double sq = block_sum((X - m).square(), HW);
-    const double var = std::max(sq / static_cast<double>(HW) - r * r, 0.0);
-    const double inv_std = 1.0 / std::sqrt(var + eps);
-    const double scale = inv_std * (weight ? static_cast<double>(weight[c]) : 1.0);
-    const double shift = (bias ? static_cast<double>(bias[c]) : 0.0) - r * scale;
-    Y = (X - m) * static_cast<T>(scale) + static_cast<T>(shift);
-    mean_out[p] = m;
-    inv_std_out[p] = static_cast<T>(inv_std);
+    const PlaneNorm<T> s = plane_norm(x + p * HW, HW, eps, weight ? double(weight[c]) : 1.0,
+                                      bias ? double(bias[c]) : 0.0);
+    Vec<T>(y + p * HW, HW) = (ConstVec<T>(x + p * HW, HW) - s.m) * s.scale + s.shift;
+    mean_out[p] = s.m;
+    inv_std_out[p] = s.inv_std;
   }
 }
 

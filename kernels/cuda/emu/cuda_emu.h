@@ -52,11 +52,13 @@ inline float4 make_float4(float x, float y, float z, float w) { return float4{x,
 constexpr int warpSize = 32;
 
 // The built-in index variables. The emulator sets threadIdx every time it switches to a thread's
-// fiber, so each thread sees its own; they are per OS thread for safety.
-extern thread_local uint3 threadIdx;
-extern thread_local uint3 blockIdx;
-extern thread_local dim3 blockDim;
-extern thread_local dim3 gridDim;
+// fiber, so each thread sees its own; they are per OS thread for safety. __thread rather than
+// thread_local: they are constant-initialized, and thread_local's lazy-init check before every
+// access (a weak _ZTH symbol), after the linker's TLS relaxation, trips UBSan's null check.
+extern __thread uint3 threadIdx;
+extern __thread uint3 blockIdx;
+extern __thread dim3 blockDim;
+extern __thread dim3 gridDim;
 
 // ---- runtime API subset -----------------------------------------------------------------------
 enum cudaError_t {

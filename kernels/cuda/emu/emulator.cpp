@@ -26,10 +26,10 @@
 #include <sanitizer/common_interface_defs.h>
 #endif
 
-thread_local uint3 threadIdx{0, 0, 0};
-thread_local uint3 blockIdx{0, 0, 0};
-thread_local dim3 blockDim{1, 1, 1};
-thread_local dim3 gridDim{1, 1, 1};
+__thread uint3 threadIdx{0, 0, 0};
+__thread uint3 blockIdx{0, 0, 0};
+__thread dim3 blockDim{1, 1, 1};
+__thread dim3 gridDim{1, 1, 1};
 
 namespace gan::cuda::emu {
 namespace {

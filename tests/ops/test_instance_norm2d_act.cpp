@@ -1,0 +1,93 @@
+// instance_norm2d_act (instance norm + ReLU / LeakyReLU in one op): core/ops/instance_norm2d_act.cpp.
+#include <cmath>
+
+#include "tests/ops/op_harness.h"
+
+using namespace gan;
+using test::InputSpec;
+using test::OpCase;
+
+namespace {
+
+// Naive reference: per (n, c) plane, mean and biased variance in two passes, normalise, affine,
+// then z > 0 ? z : slope * z.
+Tensor ref_instance_norm_act(const std::vector<Tensor>& in, double slope, double eps) {
+  const Tensor& x = in[0];
+  const bool affine = in.size() == 3;
+  int64_t N = x.size(0), C = x.size(1), HW = x.size(2) * x.size(3);
+  Tensor y = Tensor::empty(x.shape(), DType::f64);
+  const double* px = x.data<double>();
+  double* py = y.data<double>();
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t c = 0; c < C; ++c) {
+      const double* xs = px + (n * C + c) * HW;
+      double mean = 0, var = 0;
+      for (int64_t i = 0; i < HW; ++i) mean += xs[i];
+      mean /= HW;
+      for (int64_t i = 0; i < HW; ++i) var += (xs[i] - mean) * (xs[i] - mean);
+      var /= HW;
+      double w = affine ? in[1].data<double>()[c] : 1.0;
+      double b = affine ? in[2].data<double>()[c] : 0.0;
+      for (int64_t i = 0; i < HW; ++i) {
+        double z = (xs[i] - mean) / std::sqrt(var + eps) * w + b;
+        py[(n * C + c) * HW + i] = z > 0 ? z : slope * z;
+      }
+    }
+  return y;
+}
+
+OpCase make(std::string name, Shape s, bool affine, double slope, double eps = 1e-5) {
+  std::vector<InputSpec> in{InputSpec{s, -1, 1}};
+  if (affine) {
+    in.push_back(InputSpec{{s[1]}, 0.5, 1.5});
+    in.push_back(InputSpec{{s[1]}, -0.5, 0.5});
+  }
+  return {name, in,
+          [affine, slope, eps](const std::vector<Tensor>& x) {
+            return affine ? ops::instance_norm2d_act(x[0], x[1], x[2], slope, eps)
+                          : ops::instance_norm2d_act(x[0], Tensor(), Tensor(), slope, eps);
+          },
+          [slope, eps](const std::vector<Tensor>& x) { return ref_instance_norm_act(x, slope, eps); }};
+}
+
+std::vector<OpCase> instance_norm2d_act_cases() {
+  return {make("relu, no affine 2x3x7x5", {2, 3, 7, 5}, false, 0.0),
+          make("leaky 0.2, no affine 2x3x7x5", {2, 3, 7, 5}, false, 0.2),
+          make("relu, affine 3x2x13x11", {3, 2, 13, 11}, true, 0.0),
+          make("leaky 0.2, affine 1x4x6x6 eps 1e-3", {1, 4, 6, 6}, true, 0.2, 1e-3),
+          make("leaky 0.2, 1x1 planes of 1x3", {2, 3, 1, 3}, false, 0.2)};
+}
+
+}  // namespace
+
+GAN_OP_TESTS(instance_norm2d_act, instance_norm2d_act_cases)
+
+TEST_CASE("instance_norm2d_act equals instance_norm2d then the activation", "[instance_norm2d_act]") {
+  // Large planes (the parallel path), float32, forward and all three gradients.
+  Generator g(5);
+  for (double slope : {0.0, 0.2}) {
+    Tensor x = Tensor::uniform(Shape{2, 8, 48, 40}, g, -2, 2);
+    Tensor w = Tensor::uniform(Shape{8}, g, 0.5, 1.5), b = Tensor::uniform(Shape{8}, g, -0.5, 0.5);
+    Tensor gy = Tensor::uniform(x.shape(), g, -1, 1);
+    for (Tensor* t : {&x, &w, &b}) t->set_requires_grad(true);
+    auto grads = [&](const Tensor& y) {
+      for (Tensor* t : {&x, &w, &b}) t->zero_grad();
+      ops::sum(ops::mul(y, gy)).backward();
+      return std::vector<std::vector<double>>{y.to_vector<double>(), x.grad().to_vector<double>(),
+                                              w.grad().to_vector<double>(),
+                                              b.grad().to_vector<double>()};
+    };
+    Tensor z = ops::instance_norm2d(x, w, b);
+    auto expected = grads(slope == 0.0 ? ops::relu(z) : ops::leaky_relu(z, slope));
+    auto got = grads(ops::instance_norm2d_act(x, w, b, slope));
+    for (size_t i = 0; i < got.size(); ++i) {
+      INFO("slope " << slope << ", result " << i << " (y, gx, gw, gb)");
+      CHECK(test::rel_l2(got[i], expected[i]) < 1e-5);
+    }
+  }
+}
+
+TEST_CASE("instance_norm2d_act rejects a negative slope", "[instance_norm2d_act]") {
+  Tensor x = Tensor::zeros(Shape{1, 2, 3, 3});
+  CHECK_THROWS_AS(ops::instance_norm2d_act(x, Tensor(), Tensor(), -0.1), std::invalid_argument);
+}
