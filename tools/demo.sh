@@ -6,7 +6,7 @@
 #   tools/demo.sh                  about 10 minutes of training on the CPU (or a GPU when present)
 #   tools/demo.sh --minutes 3      another training budget
 #   tools/demo.sh --steps 20       a fixed number of steps instead (smoke test)
-#   tools/demo.sh --smoke          a 1-minute version at 64x64 (what CI runs)
+#   tools/demo.sh --smoke          a seconds-long version at 64x64 (what CI and ctest run)
 #   tools/demo.sh --out DIR        somewhere else than demo-out/
 #   tools/demo.sh --bin DIR        use the tools already built in DIR (no setup, no build)
 #   tools/demo.sh --threads N      CPU threads for training (default: the cores idle right now)

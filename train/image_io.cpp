@@ -67,8 +67,10 @@ void check_png_chunks(const std::string& path, const std::string& bytes) {
 void check_jpeg_huffman_tables(const std::string& path, const std::string& bytes) {
   const auto* b = reinterpret_cast<const unsigned char*>(bytes.data());
   const size_t n = bytes.size();
-  if (n < 2 || b[0] != 0xFF || b[1] != 0xD8) return;
-  size_t at = 2;
+  size_t at = 0;
+  while (at + 1 < n && b[at] == 0xFF && b[at + 1] == 0xFF) ++at;  // stb skips fill bytes here too
+  if (at + 1 >= n || b[at] != 0xFF || b[at + 1] != 0xD8) return;
+  at += 2;
   while (at + 1 < n) {
     if (b[at] != 0xFF || b[at + 1] == 0xFF) {  // entropy-coded data, or a fill byte
       ++at;
