@@ -1,7 +1,7 @@
 // gan_report: the HTML report of a translation experiment: a training run's losses and samples,
 // a table of paired metrics (gan_eval JSON files: the model and any baselines), and a grid of test
 // slices: input | translated | ground truth.
-//   gan_report --run RUN_DIR --out REPORT_DIR --eval model=model.json --eval identity=id.json \
+//   gan_report --run RUN_DIR --out REPORT_DIR --eval model=model.json --eval identity=id.json
 //              --input testA --pred pred --target testB [--rows 6]
 // Bad input prints one line and exits with code 2.
 #include <CLI/CLI.hpp>

@@ -4,11 +4,14 @@
 // GEMM's long side is the batch's output positions n*Ho*Wo. The chunks are spread over the
 // OpenMP threads, each thread running its own single-threaded GEMM on its own scratch, so im2col
 // and col2im run in parallel too. Special cases: 1x1 stride-1 convolutions use x itself as the
-// column matrix; few output channels go to the direct kernels (conv_direct.h).
+// column matrix; few output channels go to the direct kernels (conv_direct.h); fewer output
+// positions than output channels (small planes) split the output channels between the threads
+// instead (split_channel_threads).
 // The transposed convolution reuses these kernels with x and y exchanged (conv_transpose2d.h).
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
+#include <vector>
 
 #include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/conv_im2col.h"
@@ -62,6 +65,36 @@ inline void row_range(int64_t rows, int t, int threads, int64_t& m0, int64_t& m1
   const int64_t blocks = (rows + 15) / 16;
   m0 = std::min(rows, blocks * t / threads * 16);
   m1 = std::min(rows, blocks * (t + 1) / threads * 16);
+}
+
+// dcol [rows, L] (row-major, leading dimension L) = W[:, col0 : col0 + rows]^T * G for a few
+// columns L (planes of 1x1 to 4x4). Eigen would pack the whole weight slice for a product this
+// thin, costing more than the product; here each weight row is read once, as rank-1 updates into
+// a block of the result small enough to stay in L1.
+constexpr int64_t kFewColumns = 0;
+template <class T>
+void wt_times_few_columns(const T* w, int64_t K, int64_t col0, int64_t rows,
+                          const ConstMatMap<T>& G, T* dcol) {
+  const int64_t M = G.rows(), L = G.cols();
+  const int64_t block = std::max<int64_t>(64, 4096 / L);  // acc: <= 16 KiB of float
+  thread_local std::vector<T> acc_buffer;
+  if (acc_buffer.size() < size_t(block * L)) acc_buffer.resize(size_t(block * L));
+  T* acc = acc_buffer.data();  // column-major [rb, L]
+  for (int64_t r0 = 0; r0 < rows; r0 += block) {
+    const int64_t rb = std::min(block, rows - r0);
+    std::fill(acc, acc + rb * L, T(0));
+    for (int64_t m = 0; m < M; ++m) {
+      const T* wr = w + m * K + col0 + r0;
+      for (int64_t j = 0; j < L; ++j) {
+        const T g = G(m, j);
+        T* a = acc + j * rb;
+#pragma omp simd
+        for (int64_t r = 0; r < rb; ++r) a[r] += g * wr[r];
+      }
+    }
+    for (int64_t r = 0; r < rb; ++r)
+      for (int64_t j = 0; j < L; ++j) dcol[(r0 + r) * L + j] = acc[j * rb + r];
+  }
 }
 
 }  // namespace detail
@@ -152,7 +185,10 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
     for (int64_t i = 0; i < cc.count; ++i) {
       const int64_t j0 = i * cc.length, j1 = std::min(g.columns(), j0 + cc.length), L = j1 - j0;
       ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, dcol + rows * L);
-      MatMap<T>(dcol, rows, L, Eigen::OuterStride<>(L)).noalias() = Wt * G;
+      if (L <= detail::kFewColumns)
+        detail::wt_times_few_columns(w, K, c0 * kk, rows, G, dcol);
+      else
+        MatMap<T>(dcol, rows, L, Eigen::OuterStride<>(L)).noalias() = Wt * G;
       col2im_chunk(dcol, L, g, j0, j1, dx, c0, c1);
     }
   }
