@@ -17,6 +17,7 @@
 
 #include "core/device.h"
 #include "core/error.h"
+#include "core/threads.h"
 #include "train/trainer.h"
 
 namespace {
@@ -119,9 +120,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-#ifdef _OPENMP
-    if (c.threads > 0) omp_set_num_threads(c.threads);
-#endif
+    gan::set_num_threads(c.threads);  // OpenMP and Eigen together; 0 keeps all cores
     gan::train::Trainer trainer(c, resume, std::cout);
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);

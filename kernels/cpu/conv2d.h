@@ -71,7 +71,7 @@ inline void row_range(int64_t rows, int t, int threads, int64_t& m0, int64_t& m1
 // columns L (planes of 1x1 to 4x4). Eigen would pack the whole weight slice for a product this
 // thin, costing more than the product; here each weight row is read once, as rank-1 updates into
 // a block of the result small enough to stay in L1.
-constexpr int64_t kFewColumns = 0;
+constexpr int64_t kFewColumns = 16;
 template <class T>
 void wt_times_few_columns(const T* w, int64_t K, int64_t col0, int64_t rows,
                           const ConstMatMap<T>& G, T* dcol) {
