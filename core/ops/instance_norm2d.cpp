@@ -6,6 +6,7 @@
 
 #include "core/ops.h"
 #include "core/ops/dispatch.h"
+#include "core/ops/instance_norm_checks.h"
 #include "kernels/cpu/instance_norm2d.h"
 #if GAN_HAS_CUDA
 #include "kernels/cuda/instance_norm2d.h"
@@ -15,20 +16,8 @@ namespace gan::ops {
 
 Tensor instance_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias, double eps) {
   const char* op = "instance_norm2d";
-  check_ndim(op, x, 4);
+  const bool affine = detail::check_instance_norm_args(op, x, weight, bias, eps);
   const int64_t N = x.size(0), C = x.size(1), HW = x.size(2) * x.size(3);
-  if (HW == 0) throw_shape_error(op, "needs at least one value per plane", x);
-  if (!(eps > 0.0)) throw std::invalid_argument("instance_norm2d: eps must be > 0");
-  if (weight.defined() != bias.defined())
-    throw std::invalid_argument("instance_norm2d: weight and bias must both be defined or both not");
-  const bool affine = weight.defined();
-  if (affine) {
-    for (const Tensor* p : {&weight, &bias}) {
-      check_same_dtype_device(op, x, *p);
-      if (p->ndim() != 1 || p->size(0) != C)
-        throw_shape_error(op, "weight and bias must have shape [C]", x, p);
-    }
-  }
 
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   Tensor mean = Tensor::empty(Shape{N * C}, x.dtype(), x.device());

@@ -32,6 +32,22 @@ double block_sum(const Expr& e, int64_t n) {
   }
   return s;
 }
+// gweight[c] = sum over n of s2[n, c] (sum of g * xhat per plane), gbias[c] = sum of s1[n, c]
+// (sum of g per plane); either may be null.
+template <class T>
+void affine_gradients(const std::vector<double>& s1, const std::vector<double>& s2, int64_t N,
+                      int64_t C, T* gweight, T* gbias) {
+  for (int64_t c = 0; c < C; ++c) {
+    double gw = 0.0, gb = 0.0;
+    for (int64_t n = 0; n < N; ++n) {
+      gw += s2[n * C + c];
+      gb += s1[n * C + c];
+    }
+    if (gweight) gweight[c] = static_cast<T>(gw);
+    if (gbias) gbias[c] = static_cast<T>(gb);
+  }
+}
+
 }  // namespace instance_norm_detail
 
 // The normalisation of one plane of HW values: y = (x - m) * scale + shift, with m the mean
@@ -102,15 +118,7 @@ void instance_norm2d_backward(const T* x, const T* weight, const T* mean, const 
       Vec<T>(gx + p * HW, HW) = k * (G - mean_g - ((X - m) * is) * mean_gxhat);
     }
   }
-  for (int64_t c = 0; c < C; ++c) {
-    double gw = 0.0, gb = 0.0;
-    for (int64_t n = 0; n < N; ++n) {
-      gw += s2[n * C + c];
-      gb += s1[n * C + c];
-    }
-    if (gweight) gweight[c] = static_cast<T>(gw);
-    if (gbias) gbias[c] = static_cast<T>(gb);
-  }
+  instance_norm_detail::affine_gradients(s1, s2, N, C, gweight, gbias);
 }
 
 }  // namespace gan::kernels::cpu

@@ -75,15 +75,7 @@ void instance_norm2d_act_backward(const T* x, const T* weight, const T* bias, co
       for (int64_t i = 0; i < HW; ++i) gz[i] = k * (gz[i] - mean_g - (xp[i] - m) * is * mean_gxhat);
     }
   }
-  for (int64_t c = 0; c < C; ++c) {
-    double gw = 0.0, gb = 0.0;
-    for (int64_t n = 0; n < N; ++n) {
-      gw += s2[n * C + c];
-      gb += s1[n * C + c];
-    }
-    if (gweight) gweight[c] = static_cast<T>(gw);
-    if (gbias) gbias[c] = static_cast<T>(gb);
-  }
+  instance_norm_detail::affine_gradients(s1, s2, N, C, gweight, gbias);
 }
 
 }  // namespace gan::kernels::cpu
