@@ -15,10 +15,9 @@ TARGETS=("$@")
 BUILD=${BUILD_DIR:-build-fuzz}
 JOBS=${JOBS:-$(nproc)}
 
-CC=clang CXX=clang++ cmake -S . -B "$BUILD" -DGAN_FUZZ=ON -DGAN_SANITIZE=ON -DGAN_CUDA=OFF \
-  -DGAN_CUDA_EMU=OFF -DGAN_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" >/dev/null || exit 2
-cmake --build "$BUILD" -j"$JOBS" --target fuzzers || exit 2
+# The same configuration as the sanitizer suite's clang build (tools/sanitize.sh --fuzz), so CI
+# builds the engine once for both; only the fuzz targets are built here.
+BUILD_DIR=$BUILD tools/sanitize.sh --fuzz --no-test --target fuzzers || exit 2
 
 rm -rf "$BUILD/seeds"
 "$BUILD/bin/fuzz_make_seeds" "$BUILD/seeds" >/dev/null || exit 2

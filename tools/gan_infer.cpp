@@ -73,6 +73,9 @@ void translate_volume(const Translator& t, const std::string& in, const std::str
   if (t.config.channels != 1)
     throw gan::InputError(in + ": volumes need a 1-channel model (this one has 3)");
   gan::io::Volume v = gan::io::load_nifti(in);
+  if (v.nonfinite_voxels)
+    std::cerr << "warning: " << in << ": " << v.nonfinite_voxels
+              << " non-finite voxels (NaN or infinite) read as 0\n";
   std::vector<float> fg;
   for (float x : v.voxels)
     if (x != 0.f) fg.push_back(x);

@@ -109,19 +109,25 @@ Image pad_to_square(const Image& img) {
   return out;
 }
 
-Image resize_image(const Image& img, int width, int height) {
+namespace {
+
+// Resamples a virtual vw x vh canvas, zero everywhere except `img` placed at (ox, oy), to
+// width x height. The canvas itself is never built: taps that land outside the image add
+// nothing, so a 16384x1 strip padded to a square costs a few MB instead of a 1 GB canvas.
+Image resize_placed(const Image& img, int vw, int vh, int ox, int oy, int width, int height) {
   if (width < 1 || height < 1) throw std::invalid_argument("resize_image: empty target size");
-  if (img.width == width && img.height == height) return img;
   const int C = img.channels;
-  const Taps tx = make_taps(img.width, width), ty = make_taps(img.height, height);
-  // Horizontal pass: [in_h, width, C], then vertical: [height, width, C].
+  const Taps tx = make_taps(vw, width), ty = make_taps(vh, height);
+  // Horizontal pass over the image's own rows: [img.height, width, C]; then vertical.
   std::vector<float> mid(static_cast<size_t>(img.height) * width * C, 0.f);
   for (int y = 0; y < img.height; ++y)
     for (int x = 0; x < width; ++x) {
       float* dst = &mid[(static_cast<size_t>(y) * width + x) * C];
       for (int k = 0; k < tx.count[x]; ++k) {
+        const int sx = tx.start[x] + k - ox;
+        if (sx < 0 || sx >= img.width) continue;
         const float w = tx.weight[tx.offset[x] + k];
-        const float* src = &img.pixels[(static_cast<size_t>(y) * img.width + tx.start[x] + k) * C];
+        const float* src = &img.pixels[(static_cast<size_t>(y) * img.width + sx) * C];
         for (int c = 0; c < C; ++c) dst[c] += w * src[c];
       }
     }
@@ -135,28 +141,43 @@ Image resize_image(const Image& img, int width, int height) {
   for (int y = 0; y < height; ++y) {
     float* dst = &out.pixels[y * row];
     for (int k = 0; k < ty.count[y]; ++k) {
+      const int sy = ty.start[y] + k - oy;
+      if (sy < 0 || sy >= img.height) continue;
       const float w = ty.weight[ty.offset[y] + k];
-      const float* src = &mid[(ty.start[y] + k) * row];
+      const float* src = &mid[sy * row];
       for (size_t i = 0; i < row; ++i) dst[i] += w * src[i];
     }
   }
   return out;
 }
 
+}  // namespace
+
+Image resize_image(const Image& img, int width, int height) {
+  if (img.width == width && img.height == height) return img;
+  return resize_placed(img, img.width, img.height, 0, 0, width, height);
+}
+
+Image pad_to_square_resized(const Image& img, int size) {
+  const int side = std::max(img.width, img.height);
+  return resize_placed(img, side, side, (side - img.width) / 2, (side - img.height) / 2, size,
+                       size);
+}
+
 std::vector<float> transform_image(const Image& img, const ImageTransform& t, Generator& rng) {
   check_transform(t);
-  Image sq = pad_to_square(convert_channels(img, t.channels));
+  const Image converted = convert_channels(img, t.channels);
   const int S = t.crop_size, C = t.channels;
   int ox = 0, oy = 0;
   bool flip = false;
   Image sized;
   if (t.train) {
-    sized = resize_image(sq, t.load_size, t.load_size);
+    sized = pad_to_square_resized(converted, t.load_size);
     ox = static_cast<int>(rng.uniform_int(static_cast<uint64_t>(t.load_size - S + 1)));
     oy = static_cast<int>(rng.uniform_int(static_cast<uint64_t>(t.load_size - S + 1)));
     flip = rng.uniform() < 0.5;
   } else {
-    sized = resize_image(sq, S, S);
+    sized = pad_to_square_resized(converted, S);
   }
   std::vector<float> chw(static_cast<size_t>(C) * S * S);
   for (int c = 0; c < C; ++c)

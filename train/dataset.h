@@ -36,6 +36,8 @@ io::Image convert_channels(const io::Image& img, int channels);
 io::Image pad_to_square(const io::Image& img);
 // Resizes to width x height: bilinear when enlarging, area averaging when shrinking (no aliasing).
 io::Image resize_image(const io::Image& img, int width, int height);
+// resize_image(pad_to_square(img), size, size), without building the padded square.
+io::Image pad_to_square_resized(const io::Image& img, int size);
 // The whole transform of one image: [C, S, S] floats in [-1, 1] (CHW, S = crop_size).
 // `rng` supplies the crop offsets and the flip when t.train (unused otherwise).
 std::vector<float> transform_image(const io::Image& img, const ImageTransform& t, Generator& rng);

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 
@@ -39,7 +40,15 @@ template <class T>
 void convert(const void* src, size_t n, float slope, float inter, std::vector<float>& out) {
   const T* p = static_cast<const T*>(src);
   out.resize(n);
-  for (size_t i = 0; i < n; ++i) out[i] = static_cast<float>(static_cast<double>(p[i]) * slope + inter);
+  for (size_t i = 0; i < n; ++i) {
+    const double d = static_cast<double>(p[i]) * slope + inter;
+    // A double outside float's range may not be cast (undefined behaviour): it becomes +-inf.
+    constexpr float inf = std::numeric_limits<float>::infinity();
+    out[i] = std::fabs(d) <= std::numeric_limits<float>::max() ? static_cast<float>(d)
+             : std::isnan(d)                                    ? std::numeric_limits<float>::quiet_NaN()
+             : d > 0                                            ? inf
+                                                                : -inf;
+  }
 }
 
 }  // namespace
@@ -123,6 +132,12 @@ Volume load_nifti(const std::string& path) {
     case DT_FLOAT32: convert<float>(data, n, slope, inter, v.voxels); break;
     case DT_FLOAT64: convert<double>(data, n, slope, inter, v.voxels); break;
   }
+  // NaN outside a brain mask is a common convention of float volumes (e.g. after registration);
+  // such voxels become background (0) and are counted for the caller to report. A volume with no
+  // finite voxel at all carries no image.
+  for (float& x : v.voxels)
+    if (!std::isfinite(x)) x = 0.f, ++v.nonfinite_voxels;
+  if (v.nonfinite_voxels == n) throw InputError(path + ": no finite voxel (all NaN or infinite)");
 
   NiftiGeometry& g = v.geometry;
   for (int i = 0; i < 8; ++i) g.pixdim[i] = nim->pixdim[i];

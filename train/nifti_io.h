@@ -25,6 +25,7 @@ struct Volume {
   int datatype = 0;             // NIfTI DT_* code of the file it came from
   NiftiGeometry geometry;
   std::vector<float> voxels;    // nx * ny * nz values, scl_slope/scl_inter applied
+  size_t nonfinite_voxels = 0;  // NaN/inf voxels of the file (or of its scaling), read as 0
   float at(int x, int y, int z) const {
     return voxels[(static_cast<size_t>(z) * ny + y) * nx + x];
   }
@@ -37,6 +38,7 @@ constexpr size_t kMaxNiftiVoxels = size_t(1) << 28;
 // Loads a 3-D volume (or 4-D with nt == 1; 2-D is read as nz == 1). Validates before reading the
 // data: each dim in 1..4096, total voxels <= 2^28, datatype one of uint8, int16, uint16, int32,
 // float32, float64; then checks the file held all the data (a truncated file is an error).
+// Non-finite voxels are read as 0 and counted in nonfinite_voxels; none finite at all is an error.
 // Throws gan::InputError("<path>: <problem>").
 Volume load_nifti(const std::string& path);
 

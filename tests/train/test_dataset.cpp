@@ -104,6 +104,39 @@ TEST_CASE("pad to square never stretches: a white rectangle keeps its proportion
   CHECK(tall.at(29, 20) == 0.f);
 }
 
+TEST_CASE("pad_to_square_resized equals pad_to_square then resize, without the padded canvas",
+          "[dataset]") {
+  gan::Generator rng(7);
+  const int shapes[][3] = {{40, 20, 1}, {20, 40, 3}, {7, 33, 1}, {64, 64, 1}, {1, 50, 3}, {50, 1, 1}};
+  for (const auto& sh : shapes)
+    for (int size : {8, 33, 64, 90}) {
+      Image img = filled(sh[0], sh[1], sh[2], 0.f);
+      for (float& p : img.pixels) p = static_cast<float>(rng.uniform());
+      const Image want = resize_image(pad_to_square(img), size, size);
+      const Image got = pad_to_square_resized(img, size);
+      INFO(sh[0] << "x" << sh[1] << "x" << sh[2] << " -> " << size);
+      REQUIRE(got.width == size);
+      REQUIRE(got.height == size);
+      REQUIRE(got.channels == sh[2]);
+      // Taps outside the image only ever added exact zeros, so the results are bitwise equal.
+      CHECK(got.pixels == want.pixels);
+    }
+  // A 16384 x 1 strip: the padded square would be 16384^2 floats (1 GiB); this needs ~20 MB.
+  Image strip = filled(1, 16384, 1, 1.f);
+  const Image small = pad_to_square_resized(strip, 286);
+  REQUIRE(small.width == 286);
+  // Area averaging keeps the mean: the strip's total shrinks by (286 / 16384)^2; all of it lands
+  // in the one or two centre columns.
+  double total = 0, centre = 0;
+  for (int y = 0; y < 286; ++y)
+    for (int x = 0; x < 286; ++x) {
+      total += small.at(y, x);
+      if (x == 142 || x == 143) centre += small.at(y, x);
+    }
+  CHECK(total == Approx(286.0 * 286.0 / 16384.0).epsilon(1e-4));
+  CHECK(centre == Approx(total).epsilon(1e-6));
+}
+
 TEST_CASE("transform_image: train crops and flips from the generator, reproducibly", "[dataset]") {
   Image img = filled(32, 32, 1, 0.f);
   for (int y = 0; y < 32; ++y)

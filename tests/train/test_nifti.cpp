@@ -143,3 +143,39 @@ TEST_CASE("nifti: truncated, missing, unsupported and 4-D files give InputError"
   CHECK(is_nifti_file_name("a/B.NII.GZ"));
   CHECK_FALSE(is_nifti_file_name("a.gz"));
 }
+
+TEST_CASE("nifti: non-finite voxels read as 0 and counted; none finite is an InputError", "[nifti]") {
+  TempDir dir;
+  const std::string src = dir.file("src.nii");
+  write_reference(src, 5, 4, 3, 1.f, 0.f);
+  const Volume like = load_nifti(src);
+  CHECK(like.nonfinite_voxels == 0);
+
+  std::vector<float> vox(60);
+  for (int i = 0; i < 60; ++i) vox[i] = 1.f + i;
+  vox[3] = std::nanf("");
+  vox[17] = INFINITY;
+  vox[59] = -INFINITY;
+  const std::string nan_file = dir.file("nan.nii.gz");
+  save_nifti(nan_file, like, vox);
+  const Volume v = load_nifti(nan_file);
+  CHECK(v.nonfinite_voxels == 3);
+  for (int i = 0; i < 60; ++i) {
+    INFO(i);
+    CHECK(v.voxels[i] == ((i == 3 || i == 17 || i == 59) ? 0.f : 1.f + i));
+  }
+
+  // Every voxel NaN: nothing to translate.
+  const std::string all_nan = dir.file("all_nan.nii");
+  save_nifti(all_nan, like, std::vector<float>(60, std::nanf("")));
+  CHECK_THROWS_AS(load_nifti(all_nan), InputError);
+  CHECK_THROWS_WITH(load_nifti(all_nan), Catch::Contains("all_nan.nii") && Catch::Contains("no finite voxel"));
+  // A scale factor that overflows float counts the same way (reference voxel values: i * 7 - 40).
+  const std::string overflow = dir.file("overflow.nii");
+  write_reference(overflow, 5, 4, 3, 1e38f, 0.f);
+  size_t want = 0;
+  for (int i = 0; i < 60; ++i) want += std::abs((i * 7 - 40) * 1e38) > 3.4028234663852886e38;
+  const Volume o = load_nifti(overflow);
+  CHECK(want > 0);
+  CHECK(o.nonfinite_voxels == want);
+}
