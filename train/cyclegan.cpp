@@ -86,7 +86,23 @@ StepLossTensors CycleGANStep::forward(const Tensor& a, const Tensor& b) {
   auto D_A = [&](const Tensor& x) { Tensor y = (*nets_.D_A)(x); clock.charge(T.forward_D); return y; };
   auto D_B = [&](const Tensor& x) { Tensor y = (*nets_.D_B)(x); clock.charge(T.forward_D); return y; };
 
-  Tensor fake_B = G_AB(a), fake_A = G_BA(b);
+  // Each generator sees two real batches: one to translate, one for the identity loss. Both go
+  // through it as one batch ([a; b] and [b; a]): every layer here works per sample (instance
+  // norm, not batch norm), so the outputs are those of two passes, while each weight gradient
+  // comes from one GEMM over both instead of two GEMMs and a sum (docs/performance.md).
+  const bool identity = lam_id > 0;
+  const int64_t n = a.size(0);
+  Tensor fake_B, fake_A, id_A, id_B;
+  if (identity) {
+    Tensor ab = G_AB(ops::concat({a, b}, 0)), ba = G_BA(ops::concat({b, a}, 0));
+    fake_B = ab.slice_batch(0, n);
+    id_B = ab.slice_batch(n, n);
+    fake_A = ba.slice_batch(0, n);
+    id_A = ba.slice_batch(n, n);
+  } else {
+    fake_B = G_AB(a);
+    fake_A = G_BA(b);
+  }
   Tensor cyc_A = G_BA(fake_B), cyc_B = G_AB(fake_A);
   Tensor pred_fake_B = D_B(fake_B), pred_fake_A = D_A(fake_A);
 
@@ -98,8 +114,7 @@ StepLossTensors CycleGANStep::forward(const Tensor& a, const Tensor& b) {
   Tensor loss_G = ops::add(ops::add(L.adv_AB, L.adv_BA),
                            ops::mul(ops::add(L.cycle_A, L.cycle_B), lam));
   clock.charge(T.losses);
-  if (lam_id > 0) {
-    Tensor id_A = G_BA(a), id_B = G_AB(b);
+  if (identity) {
     L.identity_A = ops::l1_loss(id_A, a);
     L.identity_B = ops::l1_loss(id_B, b);
     loss_G = ops::add(loss_G, ops::mul(ops::add(L.identity_A, L.identity_B), lam_id));

@@ -118,11 +118,22 @@ TEST_CASE("step: G loss reaches only generators, D loss only discriminators", "[
       half(ops::add(ops::bce_with_logits((*nets.D_B)(b), 1.0), ops::bce_with_logits((*nets.D_B)(fb), 0.0))));
   gan::backward(ld);
   auto dp = nets.discriminator_parameters();
+  double d_scale = 0;
+  for (const auto& v : d_grads)
+    for (float x : v) d_scale = std::max(d_scale, std::abs(double(x)));
+  REQUIRE(d_scale > 0);
   for (size_t i = 0; i < dp.size(); ++i) {
     auto fresh = dp[i].grad().to_vector<float>();
     REQUIRE(fresh.size() == d_grads[i].size());
+    // The step makes its fakes in one batch with the identity images, this graph alone: float
+    // rounding differs (~1e-7), and instance norms over the tiny deep planes of a 32-pixel
+    // PatchGAN amplify it; a conv bias before an instance norm has a zero gradient whose float
+    // value is pure rounding. So: close relative to the largest gradient entry of D.
+    double worst = 0;
     for (size_t k = 0; k < fresh.size(); ++k)
-      REQUIRE(fresh[k] == Approx(d_grads[i][k]).margin(1e-6).epsilon(1e-4));
+      worst = std::max(worst, std::abs(double(fresh[k]) - d_grads[i][k]));
+    INFO("discriminator parameter " << i << ": max |difference| " << worst << ", D's max |grad| " << d_scale);
+    REQUIRE(worst <= 1e-5 * d_scale);
   }
 }
 
