@@ -50,6 +50,28 @@ void binary_forward(BinaryOp op, const T* a, const T* b, T* y, int64_t outer, in
 template <class T>
 void binary_backward(BinaryOp op, const T* a, const T* b, const T* gy, T* ga, T* gb, int64_t outer,
                      int64_t channels, int64_t inner) {
+  if (inner == 1 && outer == 1) {  // same shape: whole-array passes (e.g. ResNet's residual adds)
+    ConstArrayMap<T> A(a, channels), B(b, channels), G(gy, channels);
+    if (ga) {
+      ArrayMap<T> GA(ga, channels);
+      switch (op) {
+        case BinaryOp::add:
+        case BinaryOp::sub: GA = G; break;
+        case BinaryOp::mul: GA = G * B; break;
+        case BinaryOp::div: GA = G / B; break;
+      }
+    }
+    if (gb) {
+      ArrayMap<T> GB(gb, channels);
+      switch (op) {
+        case BinaryOp::add: GB = G; break;
+        case BinaryOp::sub: GB = -G; break;
+        case BinaryOp::mul: GB = G * A; break;
+        case BinaryOp::div: GB = -(G * A) / (B * B); break;
+      }
+    }
+    return;
+  }
   if (gb)
     for (int64_t c = 0; c < channels; ++c) gb[c] = T(0);
   for (int64_t o = 0; o < outer; ++o)
