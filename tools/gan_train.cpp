@@ -96,7 +96,7 @@ int main(int argc, char** argv) {
                "Log the gradient norms of G and D per step (losses.csv) and stop on a non-finite one");
   app.add_option("--sample-every", c.sample_every, "Epochs between sample grids (0 = none)")
       ->capture_default_str();
-  app.add_option("--num-samples", c.num_samples, "Images per domain in the sample grid")
+  app.add_option("--num-samples", c.num_samples, "Images per domain in the sample grid (spread evenly over each folder)")
       ->capture_default_str();
   app.add_option("--log-every", c.log_every, "Steps between progress lines when not a terminal")
       ->capture_default_str();

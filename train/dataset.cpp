@@ -190,6 +190,13 @@ std::vector<float> transform_image(const Image& img, const ImageTransform& t, Ge
   return chw;
 }
 
+std::vector<size_t> spread_indices(size_t total, int n) {
+  const size_t count = std::min(total, static_cast<size_t>(std::max(n, 0)));
+  std::vector<size_t> out(count);
+  for (size_t i = 0; i < count; ++i) out[i] = (2 * i + 1) * total / (2 * count);
+  return out;
+}
+
 // ---- folders -------------------------------------------------------------------------------
 
 std::vector<std::string> list_image_files(const std::string& dir) {

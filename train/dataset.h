@@ -29,6 +29,10 @@ struct ImageTransform {
   int channels = 1;     // 1 = grayscale (BT.601 luma), 3 = RGB (gray files are replicated)
 };
 
+// min(n, total) distinct indices spread evenly over [0, total), ascending: the centre of each of
+// n equal parts (total 10, n 4 -> 1 3 6 8). Picks the fixed sample images of a training run.
+std::vector<size_t> spread_indices(size_t total, int n);
+
 // ---- image preparation (exposed for the tools and the tests) --------------------------------
 // Converts to `channels` (1 or 3) channels.
 io::Image convert_channels(const io::Image& img, int channels);

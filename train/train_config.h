@@ -24,7 +24,7 @@ struct TrainConfig {
   int64_t save_every_steps = 0; // steps between extra writes of latest (0 = only at epoch ends)
   bool log_grad_norm = false;   // per-step gradient norms of G and D in losses.csv (and checked)
   int sample_every = 1;         // epochs between sample grids
-  int num_samples = 4;          // held-out images per domain in the sample grid
+  int num_samples = 4;          // images per domain in the sample grid, spread evenly over each folder
   int log_every = 50;           // steps between progress lines when stdout is not a terminal
   int threads = 0;              // CPU threads (0 = all cores)
   std::string gan_loss = "bce";  // bce or lsgan

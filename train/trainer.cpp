@@ -35,15 +35,17 @@ std::string format_duration(double s) {
   return buf;
 }
 
-// The first n files of a folder, resized to the network input without augmentation.
+// n files spread evenly over the (sorted) folder, resized to the network input without
+// augmentation. Evenly spaced rather than the first n: slices of a volume are usually numbered
+// in order, and n neighbouring slices would all look alike.
 std::vector<Tensor> load_samples(const std::vector<std::string>& files, int n,
                                  const ImageTransform& t, Device device) {
   ImageTransform fixed = t;
   fixed.train = false;
   Generator unused(0);
   std::vector<Tensor> out;
-  for (size_t i = 0; i < files.size() && static_cast<int>(i) < n; ++i) {
-    std::vector<float> px = transform_image(io::load_image(files[i]), fixed, unused);
+  for (size_t pick : spread_indices(files.size(), n)) {
+    std::vector<float> px = transform_image(io::load_image(files[pick]), fixed, unused);
     out.push_back(Tensor::from_vector(px, {1, t.channels, t.crop_size, t.crop_size}).to(device));
   }
   return out;

@@ -292,3 +292,22 @@ TEST_CASE("image tensors: load at native size in [-1, 1], save back", "[dataset]
   CHECK_THROWS_AS(save_image_tensor(dir.file("z.png"), Tensor::zeros(Shape{2, 1, 4, 4})),
                   std::invalid_argument);
 }
+
+TEST_CASE("spread_indices: distinct, ascending, evenly spread, at most the total", "[dataset]") {
+  CHECK(spread_indices(10, 4) == std::vector<size_t>{1, 3, 6, 8});
+  CHECK(spread_indices(3, 5) == std::vector<size_t>{0, 1, 2});
+  CHECK(spread_indices(0, 4).empty());
+  CHECK(spread_indices(7, 0).empty());
+  for (size_t total : {1, 2, 5, 43, 1000})
+    for (int n : {1, 2, 3, 4, 7, 16}) {
+      INFO(total << " " << n);
+      const auto idx = spread_indices(total, n);
+      REQUIRE(idx.size() == std::min(total, static_cast<size_t>(n)));
+      for (size_t i = 0; i < idx.size(); ++i) {
+        CHECK(idx[i] < total);
+        if (i) CHECK(idx[i] > idx[i - 1]);
+        // Within one of the centre of the i-th of idx.size() equal parts of [0, total).
+        CHECK(std::abs(static_cast<double>(idx[i]) - (i + 0.5) * total / idx.size()) < 1.0);
+      }
+    }
+}
