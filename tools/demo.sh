@@ -3,7 +3,7 @@
 # MRI head phantom (T1w and T2w), trains a CycleGAN T1 -> T2 on its unpaired training part within
 # a time budget, translates the paired test slices, scores them against the real T2 slices and
 # against two trivial baselines, and writes demo-out/report/index.html.
-#   tools/demo.sh                  about 10 minutes of training on the CPU (or a GPU when present)
+#   tools/demo.sh                  at most 10 minutes of training on the CPU (or a GPU when present)
 #   tools/demo.sh --minutes 3      another training budget
 #   tools/demo.sh --steps 20       a fixed number of steps instead (smoke test)
 #   tools/demo.sh --smoke          a seconds-long version at 64x64 (what CI and ctest run)
@@ -34,8 +34,8 @@ cd "$root"
 # The demo configuration: a U-Net CycleGAN at 128x128 (ngf/ndf 32), the seed tutorial's recipe
 # (BCE loss, lambda 10, identity 0.5, Adam 2e-4 / 0.5) without the image pool (the cheaper
 # single-forward step), on 6 + 6 training subjects x 12 slices: 8 epochs at the base
-# learning rate and 8 of linear decay = 1152 steps, about 10 minutes at 2 images/s; a slower
-# machine stops at the time budget instead.
+# learning rate and 8 of linear decay = 1152 steps, about 4.5 minutes at 4.4 images/s on two
+# quiet cores; a slower machine stops at the 10-minute budget instead.
 size=128 ngf=32 subjects=6 slices=12 epochs=8 pool=0
 if ((smoke)); then
   size=64 ngf=8 subjects=2 slices=6 epochs=2
