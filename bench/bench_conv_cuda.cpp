@@ -239,6 +239,18 @@ void run_cudnn(const CudnnOp& c, Pass p, LayerData& d, float* out) {
   }
 }
 
+// The first usable entry of a cuDNN search result (sorted fastest first), for any of the three
+// passes' perf types.
+template <class Perf>
+void take_fastest(const Perf* perf, int found, CudnnOp& c) {
+  for (int i = 0; i < found; ++i)
+    if (perf[i].status == CUDNN_STATUS_SUCCESS) {
+      c.algo = perf[i].algo;
+      c.workspace_bytes = perf[i].memory;
+      return;
+    }
+}
+
 // Finds (once per layer and pass) cuDNN's fastest algorithm and times it; its output is left in
 // d.ref as the reference.
 CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
@@ -274,11 +286,7 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
       BENCH_CUDNN(cudnnFindConvolutionForwardAlgorithmEx(c->handle, c->xd, d.x.p, c->wd, d.w.p,
                                                          c->cd, c->yd, d.ref.p, kMaxAlgos, &found,
                                                          perf, search, search_bytes));
-      for (int i = 0; i < found && c->algo < 0; ++i)
-        if (perf[i].status == CUDNN_STATUS_SUCCESS) {
-          c->algo = perf[i].algo;
-          c->workspace_bytes = perf[i].memory;
-        }
+      take_fastest(perf, found, *c);
       break;
     }
     case Pass::backward_data: {
@@ -287,11 +295,7 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
                                                               d.gy.p, c->cd, c->xd, d.ref.p,
                                                               kMaxAlgos, &found, perf, search,
                                                               search_bytes));
-      for (int i = 0; i < found && c->algo < 0; ++i)
-        if (perf[i].status == CUDNN_STATUS_SUCCESS) {
-          c->algo = perf[i].algo;
-          c->workspace_bytes = perf[i].memory;
-        }
+      take_fastest(perf, found, *c);
       break;
     }
     case Pass::backward_weight: {
@@ -300,11 +304,7 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
                                                                 d.gy.p, c->cd, c->wd, d.ref.p,
                                                                 kMaxAlgos, &found, perf, search,
                                                                 search_bytes));
-      for (int i = 0; i < found && c->algo < 0; ++i)
-        if (perf[i].status == CUDNN_STATUS_SUCCESS) {
-          c->algo = perf[i].algo;
-          c->workspace_bytes = perf[i].memory;
-        }
+      take_fastest(perf, found, *c);
       break;
     }
   }
