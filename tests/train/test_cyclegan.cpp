@@ -6,19 +6,14 @@
 
 #include "core/autograd.h"
 #include "core/ops.h"
+#include "tests/train/tiny_model.h"
 #include "train/cyclegan.h"
 
 using namespace gan;
 using namespace gan::train;
+using gan::testing::tiny_model;
 
 namespace {
-
-models::ModelConfig tiny() {
-  models::ModelConfig c;
-  c.size = 32;
-  c.ngf = c.ndf = 4;
-  return c;
-}
 
 // mean(softplus(-x)) for target 1, mean(softplus(x)) for target 0, by hand.
 double bce_by_hand(const Tensor& logits, double target) {
@@ -38,7 +33,7 @@ double l1_by_hand(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 TEST_CASE("step: every loss term equals its independent computation", "[train]") {
-  models::CycleGAN nets(tiny(), 11);
+  models::CycleGAN nets(tiny_model(), 11);
   nets.train(false);  // no dropout, so the recomputation sees the same networks
   CycleGANStep step(nets, {}, {}, 0, 1);
   Generator g(2);
@@ -67,7 +62,7 @@ TEST_CASE("step: every loss term equals its independent computation", "[train]")
 }
 
 TEST_CASE("step: lsgan terms are mean squared errors to 1 and 0", "[train]") {
-  models::CycleGAN nets(tiny(), 12);
+  models::CycleGAN nets(tiny_model(), 12);
   nets.train(false);
   StepOptions o;
   o.gan_loss = GanLoss::lsgan;
@@ -83,7 +78,7 @@ TEST_CASE("step: lsgan terms are mean squared errors to 1 and 0", "[train]") {
 }
 
 TEST_CASE("step: G loss reaches only generators, D loss only discriminators", "[train]") {
-  models::CycleGAN nets(tiny(), 13);
+  models::CycleGAN nets(tiny_model(), 13);
   CycleGANStep step(nets, {}, {}, 0, 1);
   Generator g(4);
   Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
@@ -138,7 +133,7 @@ TEST_CASE("step: G loss reaches only generators, D loss only discriminators", "[
 }
 
 TEST_CASE("step: with a pool, D sees pooled detached fakes and still trains", "[train]") {
-  models::CycleGAN nets(tiny(), 14);
+  models::CycleGAN nets(tiny_model(), 14);
   CycleGANStep step(nets, {}, {}, 3, 1);
   Generator g(5);
   for (int i = 0; i < 5; ++i) {
@@ -154,7 +149,7 @@ TEST_CASE("step: with a pool, D sees pooled detached fakes and still trains", "[
 }
 
 TEST_CASE("tiny run learns B = inverted A: the cycle loss goes down", "[train][slow]") {
-  models::CycleGAN nets(tiny(), 21);
+  models::CycleGAN nets(tiny_model(), 21);
   nn::AdamOptions fast;
   fast.lr = 1e-3;  // a higher rate than the paper's so a few seconds suffice
   CycleGANStep step(nets, {}, fast, 0, 1);

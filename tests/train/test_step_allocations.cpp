@@ -3,22 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include "core/device.h"
+#include "tests/train/tiny_model.h"
 #include "train/cyclegan.h"
 
 using namespace gan;
 using namespace gan::train;
-
-namespace {
-
-models::ModelConfig tiny(const char* gen) {
-  models::ModelConfig c;
-  c.gen = gen;
-  c.size = 32;
-  c.ngf = c.ndf = 4;
-  return c;
-}
-
-}  // namespace
+using gan::testing::tiny_model;
 
 TEST_CASE("a steady-state cpu training step makes no new system allocations", "[train][memory]") {
   if (!device::cpu_caching()) {
@@ -27,7 +17,7 @@ TEST_CASE("a steady-state cpu training step makes no new system allocations", "[
   }
   for (const char* gen : {"unet", "resnet"}) {
     INFO(gen);
-    models::CycleGAN nets(tiny(gen), 1);
+    models::CycleGAN nets(tiny_model(gen), 1);
     CycleGANStep step(nets, StepOptions{}, nn::AdamOptions{}, 0, 1);
     Generator g(2);
     Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);

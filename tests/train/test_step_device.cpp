@@ -7,20 +7,14 @@
 
 #include "core/device.h"
 #include "tests/ops/op_harness.h"
+#include "tests/train/tiny_model.h"
 #include "train/cyclegan.h"
 
 using namespace gan;
 using namespace gan::train;
+using gan::testing::tiny_model;
 
 namespace {
-
-models::ModelConfig tiny(const char* gen) {
-  models::ModelConfig c;
-  c.gen = gen;
-  c.size = 32;
-  c.ngf = c.ndf = 4;
-  return c;
-}
 
 // ||a - b|| / (||b|| + 0.05): biases right before an instance norm have a gradient that is zero
 // up to rounding (the norm removes any per-channel constant), up to 2e-5 in norm here, so below
@@ -33,7 +27,7 @@ double grad_error(const Tensor& a, const Tensor& b) {
 }
 
 void check_step_parity(const char* gen, int pool) {
-  models::CycleGAN cpu(tiny(gen), 11), dev(tiny(gen), 11);
+  models::CycleGAN cpu(tiny_model(gen), 11), dev(tiny_model(gen), 11);
   dev.to(Device::cuda);
   StepOptions options;
   nn::AdamOptions adam;
@@ -92,7 +86,7 @@ TEST_CASE("training step: cuda equals cpu (resnet, image pool)", "[cuda][train]"
 
 TEST_CASE("training step on cuda: the steady state makes no new device allocation", "[cuda][train]") {
   test::require_cuda_device_or_skip();
-  models::CycleGAN nets(tiny("unet"), 1);
+  models::CycleGAN nets(tiny_model("unet"), 1);
   nets.to(Device::cuda);
   CycleGANStep step(nets, StepOptions{}, nn::AdamOptions{}, 0, 1);
   Generator g(2);
