@@ -19,6 +19,18 @@ struct ConvDims {
   int n, c_in, h, w, c_out, k, stride, pad, h_out, w_out;
 };
 
+// Element (tap, col) of x's implicit im2col matrix: tap = (c_in, kh, kw) flattened, col = (image,
+// output position) flattened; zero where the tap falls in the padding. The forward reads it as
+// B(k, n), the weight gradient transposed as B(k, n) = im2col(n, k).
+__device__ __forceinline__ float im2col_at(const float* x, const ConvDims& d, int tap, int col) {
+  const int kk = d.k * d.k, ci = tap / kk, r = tap - ci * kk, kh = r / d.k, kw = r - kh * d.k;
+  const int plane = d.h_out * d.w_out, img = col / plane, pos = col - img * plane;
+  const int ho = pos / d.w_out, wo = pos - ho * d.w_out;
+  const int hi = ho * d.stride - d.pad + kh, wi = wo * d.stride - d.pad + kw;
+  if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
+  return __ldg(x + ((img * d.c_in + ci) * d.h + hi) * d.w + wi);
+}
+
 struct ConvForwardProblem {
   static constexpr bool kAKFast = true;  // a weight row is contiguous in k
   static constexpr bool kBNFast = true;  // columns are consecutive output positions
@@ -31,14 +43,7 @@ struct ConvForwardProblem {
 
   __device__ void select(unsigned) {}
   __device__ float a(int m, int k) const { return __ldg(wt + m * (d.c_in * d.k * d.k) + k); }
-  __device__ float b(int k, int n) const {
-    const int kk = d.k * d.k, ci = k / kk, r = k - ci * kk, kh = r / d.k, kw = r - kh * d.k;
-    const int plane = d.h_out * d.w_out, img = n / plane, pos = n - img * plane;
-    const int ho = pos / d.w_out, wo = pos - ho * d.w_out;
-    const int hi = ho * d.stride - d.pad + kh, wi = wo * d.stride - d.pad + kw;
-    if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
-    return __ldg(x + ((img * d.c_in + ci) * d.h + hi) * d.w + wi);
-  }
+  __device__ float b(int k, int n) const { return im2col_at(x, d, k, n); }
   __device__ void store(int m, int n, float v) const {
     const int plane = d.h_out * d.w_out, img = n / plane, pos = n - img * plane;
     y[(img * d.c_out + m) * plane + pos] = v + (bias ? bias[m] : 0.0f);
@@ -124,14 +129,7 @@ struct ConvBackwardWeightProblem {
     const int plane = d.h_out * d.w_out, img = k / plane, pos = k - img * plane;
     return __ldg(gy + (img * d.c_out + m) * plane + pos);
   }
-  __device__ float b(int k, int n) const {
-    const int kk = d.k * d.k, ci = n / kk, r = n - ci * kk, kh = r / d.k, kw = r - kh * d.k;
-    const int plane = d.h_out * d.w_out, img = k / plane, pos = k - img * plane;
-    const int ho = pos / d.w_out, wo = pos - ho * d.w_out;
-    const int hi = ho * d.stride - d.pad + kh, wi = wo * d.stride - d.pad + kw;
-    if (hi < 0 || hi >= d.h || wi < 0 || wi >= d.w) return 0.0f;
-    return __ldg(x + ((img * d.c_in + ci) * d.h + hi) * d.w + wi);
-  }
+  __device__ float b(int k, int n) const { return im2col_at(x, d, n, k); }
   __device__ void store(int m, int n, float v) const { out[m * N + n] = v; }
 };
 
