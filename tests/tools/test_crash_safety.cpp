@@ -20,9 +20,11 @@
 
 #include "train/image_io.h"
 #include "train/safetensors.h"
+#include "tests/train/temp_dir.h"
 
 using namespace gan;
 namespace fs = std::filesystem;
+using gan::testing::read_bytes;
 
 namespace {
 
@@ -36,11 +38,6 @@ struct Cleanup {
     fs::remove_all(root, ec);
   }
 } cleanup;
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 void make_data() {
   static bool done = false;
@@ -97,7 +94,7 @@ int wait_for(pid_t pid) {
 // Waits until the file contains `text` (or the process ended, or 120 s passed).
 bool wait_for_text(const std::string& path, const std::string& text, pid_t pid) {
   for (int i = 0; i < 6000; ++i) {
-    if (read_text(path).find(text) != std::string::npos) return true;
+    if (read_bytes(path).find(text) != std::string::npos) return true;
     int status;
     if (::waitpid(pid, &status, WNOHANG) == pid) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -172,7 +169,7 @@ TEST_CASE("crash safety: random SIGKILLs, resume, same final weights as one run"
     std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(delay(rng)));
     ::kill(pid, SIGKILL);
     const int status = wait_for(pid);
-    const std::string text = read_text(log);
+    const std::string text = read_bytes(log);
     INFO(text);
     if (WIFSIGNALED(status)) ++kills;
     else REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0));
@@ -217,7 +214,7 @@ TEST_CASE("crash safety: SIGINT and SIGTERM checkpoint and print the resume comm
   int status = wait_for(pid);
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 130);
-  const std::string text = read_text(log);
+  const std::string text = read_bytes(log);
   const int64_t step = latest_step(out);
   CHECK(step >= 2);
   CHECK_THAT(text, Catch::Contains("interrupted (SIGINT) at step " + std::to_string(step)));
@@ -231,7 +228,7 @@ TEST_CASE("crash safety: SIGINT and SIGTERM checkpoint and print the resume comm
   const std::string log2 = root + "/sigterm.log";
   pid = spawn({"/bin/sh", "-c", "exec " + cmd}, log2);
   REQUIRE(wait_for_text(log2, "step " + std::to_string(step + 2) + "/", pid));
-  CHECK_THAT(read_text(log2), Catch::Contains("resumed from " + out +
+  CHECK_THAT(read_bytes(log2), Catch::Contains("resumed from " + out +
                                               "/checkpoints/latest.safetensors at step " +
                                               std::to_string(step)));
   ::kill(pid, SIGTERM);
@@ -239,7 +236,7 @@ TEST_CASE("crash safety: SIGINT and SIGTERM checkpoint and print the resume comm
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 143);
   CHECK(latest_step(out) >= step + 2);
-  CHECK_THAT(read_text(log2), Catch::Contains("terminated (SIGTERM)"));
+  CHECK_THAT(read_bytes(log2), Catch::Contains("terminated (SIGTERM)"));
 }
 
 TEST_CASE("crash safety: a full disk gives a clear error and keeps the previous checkpoint", "[crash]") {
@@ -254,10 +251,10 @@ TEST_CASE("crash safety: a full disk gives a clear error and keeps the previous 
   const int status = wait_for(spawn(train_args(out), log,
                                     {{"GAN_FAULT_ENOSPC_AFTER_BYTES",
                                       std::to_string(ckpt_bytes * 5 / 2)}}));
-  INFO(read_text(log));
+  INFO(read_bytes(log));
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 2);
-  CHECK_THAT(read_text(log), Catch::Contains("gan_train: error: " + out +
+  CHECK_THAT(read_bytes(log), Catch::Contains("gan_train: error: " + out +
                                              "/checkpoints/latest.safetensors: No space left on device"));
   CHECK(latest_step(out) == 2);
   require_all_checkpoints_load(out);
@@ -272,7 +269,7 @@ TEST_CASE("crash safety: a NaN exits with code 3 naming the step and the loss te
   const int status = wait_for(spawn(train_args(out), log, {{"GAN_FAULT_NAN_AT_STEP", "4"}}));
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 3);
-  CHECK_THAT(read_text(log), Catch::Contains("gan_train: error: step 4: loss term ") &&
+  CHECK_THAT(read_bytes(log), Catch::Contains("gan_train: error: step 4: loss term ") &&
                                  Catch::Contains(" is NaN"));
   CHECK(latest_step(out) == 3);
 }

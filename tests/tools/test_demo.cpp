@@ -6,9 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <regex>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -16,17 +14,7 @@
 #include "../train/temp_dir.h"
 
 namespace fs = std::filesystem;
-
-namespace {
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-}  // namespace
+using gan::testing::read_bytes;
 
 TEST_CASE("tools/demo.sh --smoke writes a report with the metric table, grids and curves", "[cli][demo]") {
   gan::testing::TempDir dir;
@@ -34,7 +22,7 @@ TEST_CASE("tools/demo.sh --smoke writes a report with the metric table, grids an
   const std::string cmd = std::string(GAN_SOURCE_DIR) + "/tools/demo.sh --smoke --bin " + GAN_BIN_DIR +
                           " --out " + out.string() + " >" + dir.file("log.txt") + " 2>&1";
   int status = std::system(cmd.c_str());
-  const std::string log = slurp(dir.file("log.txt"));
+  const std::string log = read_bytes(dir.file("log.txt"));
   INFO(log);
   REQUIRE(WIFEXITED(status));
   REQUIRE(WEXITSTATUS(status) == 0);
@@ -47,13 +35,13 @@ TEST_CASE("tools/demo.sh --smoke writes a report with the metric table, grids an
   }
   // Every score is a finite number, and the three rows of the table hold them.
   for (const char* name : {"model", "identity", "invert"}) {
-    nlohmann::json j = nlohmann::json::parse(slurp(out / "eval" / (std::string(name) + ".json")));
+    nlohmann::json j = nlohmann::json::parse(read_bytes(out / "eval" / (std::string(name) + ".json")));
     INFO(name);
     for (const char* k : {"psnr", "ssim", "mae", "psnr_fg", "ssim_fg", "mae_fg"})
       CHECK(std::isfinite(j["mean"][k].get<double>()));
     CHECK(j["count"].get<int>() > 0);
   }
-  const std::string html = slurp(out / "report" / "index.html");
+  const std::string html = read_bytes(out / "report" / "index.html");
   const std::regex cell("<td>-?[0-9]+\\.[0-9]+</td>");
   const auto cells = std::distance(std::sregex_iterator(html.begin(), html.end(), cell), std::sregex_iterator());
   CHECK(cells >= 18);

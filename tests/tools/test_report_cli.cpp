@@ -3,8 +3,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -12,27 +10,21 @@
 #include "../train/temp_dir.h"
 
 namespace fs = std::filesystem;
+using gan::testing::read_bytes;
 
 namespace {
-
-std::string slurp(const std::string& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 int run(const std::string& tool, const std::string& args, const gan::testing::TempDir& dir,
         std::string* err = nullptr) {
   std::string bin = std::string(GAN_BIN_DIR) + "/" + tool;
   REQUIRE(fs::exists(bin));
   int status = std::system((bin + " " + args + " >" + dir.file("out.txt") + " 2>" + dir.file("err.txt")).c_str());
-  if (err) *err = slurp(dir.file("err.txt"));
+  if (err) *err = read_bytes(dir.file("err.txt"));
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 double mean_of(const std::string& json_path, const char* key) {
-  return nlohmann::json::parse(slurp(json_path))["mean"][key].get<double>();
+  return nlohmann::json::parse(read_bytes(json_path))["mean"][key].get<double>();
 }
 
 }  // namespace
@@ -63,7 +55,7 @@ TEST_CASE("gan_report writes index.html with the metric table, test grid and tra
   REQUIRE(run("gan_report", "--run " + run_dir + " --out " + report + " --eval identity=" + dir.file("id.json") +
                                 " --input " + ph + "/testA --pred " + ph + "/testA --target " + ph + "/testB --rows 2",
               dir) == 0);
-  std::string html = slurp(report + "/index.html");
+  std::string html = read_bytes(report + "/index.html");
   CHECK(html.find("<th>identity</th>") != std::string::npos);
   CHECK(html.find("test_grid.png") != std::string::npos);
   CHECK(fs::file_size(report + "/test_grid.png") > 100);

@@ -2,20 +2,14 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include "core/error.h"
 #include "train/report.h"
+#include "tests/train/temp_dir.h"
 
 namespace fs = std::filesystem;
+using gan::testing::read_bytes;
 using namespace gan::train;
-
-static std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 TEST_CASE("read_csv parses the header and numeric rows", "[report]") {
   fs::path dir = fs::temp_directory_path() / "gan_test_report_csv";
@@ -50,7 +44,7 @@ TEST_CASE("write_run_report builds index.html from what the run dir holds", "[re
   std::ofstream(run / "config.json") << R"({"gen": "unet", "size": 32})";
   std::ofstream(run / "samples" / "epoch_001.png") << "x";
   write_run_report(run.string(), "test run", {{"Evaluation", "<table><tr><td>42</td></tr></table>"}});
-  std::string html = slurp(run / "report" / "index.html");
+  std::string html = read_bytes(run / "report" / "index.html");
   CHECK(html.find("<h1>test run</h1>") != std::string::npos);
   CHECK(html.find("G_adv") != std::string::npos);
   CHECK(html.find("cycle_A") != std::string::npos);
@@ -95,7 +89,7 @@ TEST_CASE("write_run_report links the progress animation, the newest grids first
   for (const char* f : {"epoch_001.png", "epoch_002.png", "progress.gif"}) std::ofstream(run / "samples" / f) << "x";
   fs::path report = run / "elsewhere" / "report";
   write_run_report(run.string(), "gif run", {}, report.string());
-  std::string html = slurp(report / "index.html");
+  std::string html = read_bytes(report / "index.html");
   CHECK(html.find("../../samples/progress.gif") != std::string::npos);
   size_t newest = html.find("epoch_002.png"), older = html.find("epoch_001.png");
   REQUIRE(newest != std::string::npos);
