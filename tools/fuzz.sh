@@ -13,7 +13,6 @@ shift || true
 TARGETS=("$@")
 [ ${#TARGETS[@]} -eq 0 ] && TARGETS=(image nifti safetensors train_config checkpoint)
 BUILD=${BUILD_DIR:-build-fuzz}
-JOBS=${JOBS:-$(nproc)}
 
 # The same configuration as the sanitizer suite's clang build (tools/sanitize.sh --fuzz), so CI
 # builds the engine once for both; only the fuzz targets are built here.
