@@ -25,7 +25,7 @@
 #include "core/threads.h"
 #include "models/cyclegan.h"
 #include "models/resnet_generator.h"
-#include "train/cyclegan.h"
+#include "train/cyclegan_step.h"
 
 namespace {
 

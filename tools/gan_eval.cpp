@@ -8,8 +8,8 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.h"
-#include "train/atomic_file.h"
-#include "train/metrics_report.h"
+#include "train/io/atomic_file.h"
+#include "train/eval/metrics_report.h"
 
 namespace {
 

@@ -18,9 +18,9 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "train/checkpoint.h"
-#include "train/dataset.h"
-#include "train/image_io.h"
-#include "train/nifti_io.h"
+#include "train/data/dataset.h"
+#include "train/io/image_io.h"
+#include "train/io/nifti_io.h"
 
 namespace fs = std::filesystem;
 using gan::Tensor;

@@ -6,7 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.h"
-#include "train/phantom.h"
+#include "train/phantom/phantom.h"
 
 int main(int argc, char** argv) {
   gan::train::PhantomOptions o;

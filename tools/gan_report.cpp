@@ -12,9 +12,9 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "train/dataset.h"
-#include "train/image_grid.h"
-#include "train/report.h"
+#include "train/data/dataset.h"
+#include "train/report/image_grid.h"
+#include "train/report/report.h"
 
 namespace fs = std::filesystem;
 using namespace gan;

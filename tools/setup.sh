@@ -14,6 +14,8 @@ packages=(
   nlohmann-json3-dev   # safetensors header, config.json, eval reports
   libniftiio-dev libnifti2-dev  # NIfTI volumes (nifti1.h and znzlib come with libnifti2-dev)
   libgif-dev           # progress.gif
+  libgdcm-dev libgdcm-tools  # DICOM series (GDCM; the tools package completes its CMake config)
+  ccache               # faster rebuilds
 )
 # shellcheck disable=SC2206
 [[ -n ${GAN_SETUP_EXTRA:-} ]] && packages+=($GAN_SETUP_EXTRA)

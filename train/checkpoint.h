@@ -13,9 +13,9 @@
 #include <string>
 
 #include "models/cyclegan.h"
-#include "train/cyclegan.h"
-#include "train/dataset.h"
-#include "train/safetensors.h"
+#include "train/cyclegan_step.h"
+#include "train/data/dataset.h"
+#include "train/io/safetensors.h"
 #include "train/train_config.h"
 
 namespace gan::train {

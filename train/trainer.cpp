@@ -13,9 +13,9 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/ops.h"
-#include "train/atomic_file.h"
-#include "train/image_grid.h"
-#include "train/report.h"
+#include "train/io/atomic_file.h"
+#include "train/report/image_grid.h"
+#include "train/report/report.h"
 
 namespace gan::train {
 namespace fs = std::filesystem;

@@ -13,9 +13,9 @@
 
 #include "models/cyclegan.h"
 #include "train/checkpoint.h"
-#include "train/cyclegan.h"
-#include "train/dataset.h"
-#include "train/gif_writer.h"
+#include "train/cyclegan_step.h"
+#include "train/data/dataset.h"
+#include "train/io/gif_writer.h"
 #include "train/lr_schedule.h"
 #include "train/train_config.h"
 

@@ -5,8 +5,8 @@
 
 #include "core/error.h"
 #include "core/rng.h"
-#include "train/dataset.h"
-#include "train/image_io.h"
+#include "train/data/dataset.h"
+#include "train/io/image_io.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string bytes(reinterpret_cast<const char*>(data), size);

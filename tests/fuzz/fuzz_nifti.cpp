@@ -9,7 +9,7 @@
 
 #include "core/error.h"
 #include "tests/fuzz/fuzz_input_file.h"
-#include "train/nifti_io.h"
+#include "train/io/nifti_io.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   // niftilib prints a line for every malformed header: keep the fuzzer's output readable.

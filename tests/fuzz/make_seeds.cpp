@@ -11,11 +11,11 @@
 #include <string>
 
 #include "core/tensor.h"
-#include "train/atomic_file.h"
+#include "train/io/atomic_file.h"
 #include "train/checkpoint.h"
-#include "train/image_io.h"
-#include "train/nifti_io.h"
-#include "train/safetensors.h"
+#include "train/io/image_io.h"
+#include "train/io/nifti_io.h"
+#include "train/io/safetensors.h"
 #include "train/train_config.h"
 
 namespace fs = std::filesystem;

@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "train/atomic_file.h"
-#include "train/image_io.h"
+#include "train/io/atomic_file.h"
+#include "train/io/image_io.h"
 
 using namespace gan;
 namespace fs = std::filesystem;

@@ -18,8 +18,8 @@
 #include <random>
 #include <thread>
 
-#include "train/image_io.h"
-#include "train/safetensors.h"
+#include "train/io/image_io.h"
+#include "train/io/safetensors.h"
 #include "tests/train/temp_dir.h"
 
 using namespace gan;

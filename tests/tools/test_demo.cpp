@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../train/temp_dir.h"
+#include "tests/train/temp_dir.h"
 
 namespace fs = std::filesystem;
 using gan::testing::read_bytes;

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <string>
 
-#include "../train/temp_dir.h"
-#include "train/nifti_io.h"
+#include "tests/train/temp_dir.h"
+#include "train/io/nifti_io.h"
 
 namespace fs = std::filesystem;
 

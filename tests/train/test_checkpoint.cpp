@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
-#include "train/atomic_file.h"
+#include "train/io/atomic_file.h"
 #include "train/checkpoint.h"
 
 using namespace gan;

@@ -14,13 +14,13 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "train/atomic_file.h"
+#include "train/io/atomic_file.h"
 #include "train/checkpoint.h"
-#include "train/image_io.h"
-#include "train/nifti_io.h"
-#include "train/safetensors.h"
+#include "train/io/image_io.h"
+#include "train/io/nifti_io.h"
+#include "train/io/safetensors.h"
 #include "train/trainer.h"
-#include "temp_dir.h"
+#include "tests/train/temp_dir.h"
 
 using namespace gan;
 namespace fs = std::filesystem;

@@ -4,7 +4,7 @@
 
 #include "core/device.h"
 #include "tests/train/tiny_model.h"
-#include "train/cyclegan.h"
+#include "train/cyclegan_step.h"
 
 using namespace gan;
 using namespace gan::train;

@@ -5,7 +5,7 @@
 #include <sstream>
 #include <unistd.h>
 
-#include "train/image_io.h"
+#include "train/io/image_io.h"
 #include "train/trainer.h"
 
 using namespace gan;

@@ -1,0 +1,60 @@
+// The built-in MRI phantom data set: trainA/ (T1-weighted) and trainB/ (T2-weighted) from disjoint
+// subjects (unpaired), testA/ and testB/ from the same test subjects and slices in both contrasts
+// (paired, same file names). Every file is a deterministic function of (seed, subject, slice).
+// Anatomy: phantom_anatomy.h; contrast: phantom_mri.h; docs/phantom.md.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "train/io/image_io.h"
+#include "train/phantom/phantom_anatomy.h"
+
+namespace gan::train {
+
+struct PhantomOptions {
+  std::string out;        // folder that receives trainA/ trainB/ testA/ testB/
+  int subjects = 8;       // training subjects per domain
+  int test_subjects = 2;  // paired test subjects
+  int slices = 16;        // axial slices per subject
+  int size = 256;         // pixels per side
+  uint64_t seed = 1;
+  double noise = 0.01;    // Rician noise sigma (fraction of full scale); 0 = none
+  double bias = 0.1;      // bias field amplitude; 0 = none
+  int bit_depth = 16;     // of the PNG files: 8 or 16
+  int supersample = 4;    // partial-volume supersampling per pixel side
+};
+// Throws gan::InputError naming the flag when an option is out of range.
+void validate_phantom_options(const PhantomOptions& options);
+
+// One file of the data set. Subjects are numbered globally: train A 0..S-1, train B S..2S-1,
+// test 2S..2S+T-1, so the training domains never share a subject.
+struct PhantomSlice {
+  std::string split;      // "trainA", "trainB", "testA", "testB"
+  int subject = 0;
+  int slice = 0;
+  std::string file_name;  // "subj003_slice012.png"
+  bool t2 = false;        // contrast: T2-weighted (else T1-weighted)
+};
+std::vector<PhantomSlice> plan_phantom_dataset(const PhantomOptions& options);
+
+uint64_t phantom_subject_seed(uint64_t dataset_seed, int subject);
+double phantom_slice_z(int slice, int slices);  // slice index -> z in (0, 1)
+TissueMaps phantom_tissue_maps(const PhantomOptions& options, int subject, int slice);
+// The image written for (subject, slice, contrast), before quantisation to the PNG bit depth.
+io::Image render_phantom_slice(const PhantomOptions& options, const TissueMaps& maps, int subject, int slice, bool t2);
+
+struct PhantomSummary {
+  int files = 0;
+  int stale_files = 0;  // image files already in the split folders that this plan did not write
+  double seconds = 0;
+};
+// Creates the four folders under options.out and writes every planned slice (in parallel; the
+// bytes do not depend on the thread count). Throws gan::InputError if a folder or file can't be written.
+PhantomSummary write_phantom_dataset(const PhantomOptions& options);
+
+// A grid for looking at the phantom: the top row T1-weighted, the bottom row T2-weighted, `columns`
+// paired test slices (from the test subjects, or train A subjects if there are none).
+io::Image phantom_montage(const PhantomOptions& options, int columns);
+
+}  // namespace gan::train
