@@ -60,8 +60,17 @@ int main(int argc, char** argv) {
   bool resume = false;
   CLI::App app{"Train a CycleGAN translating between two image domains (A = T1, B = T2)."};
   app.get_formatter()->column_width(34);
-  app.add_option("--data-a", c.data_a, "Folder of domain-A (T1) images")->required();
-  app.add_option("--data-b", c.data_b, "Folder of domain-B (T2) images")->required();
+  app.add_option("--data-a", c.data_a,
+                 "Folder of domain-A (T1) data: images, NIfTI volumes (.nii, .nii.gz), DICOM series "
+                 "(files here or one sub-folder per series)")
+      ->required();
+  app.add_option("--data-b", c.data_b, "Folder of domain-B (T2) data, as --data-a")->required();
+  app.add_option("--slice-axis", c.slice_axis,
+                 "Volumes are cut into 2-D slices along this body axis: axial, coronal or sagittal")
+      ->capture_default_str();
+  app.add_option("--min-foreground", c.min_foreground,
+                 "Skip volume slices whose head covers less than this fraction of the image")
+      ->capture_default_str();
   app.add_option("--out", c.out, "Run dir: config.json, losses.csv, samples/, checkpoints/")
       ->required();
   app.add_option("--gen", c.model.gen, "Generator: unet or resnet")->capture_default_str();

@@ -17,6 +17,9 @@ void TrainConfig::validate() const {
     bad(std::string("--") + e.what());
   }
   if (load_size < model.size) bad("--load-size must be >= --size");
+  if (slice_axis != "axial" && slice_axis != "coronal" && slice_axis != "sagittal")
+    bad("--slice-axis must be axial, coronal or sagittal, got '" + slice_axis + "'");
+  if (!(min_foreground >= 0 && min_foreground <= 1)) bad("--min-foreground must be in [0, 1]");
   if (device != "cpu" && device != "cuda") bad("--device must be cpu or cuda, got '" + device + "'");
   if (epochs < 0 || decay_epochs < 0 || epochs + decay_epochs < 1)
     bad("--epochs + --decay-epochs must be at least 1");
@@ -41,6 +44,8 @@ std::string TrainConfig::to_json() const {
   nlohmann::ordered_json j;
   j["data_a"] = data_a;
   j["data_b"] = data_b;
+  j["slice_axis"] = slice_axis;
+  j["min_foreground"] = min_foreground;
   j["out"] = out;
   j["gen"] = model.gen;
   j["channels"] = model.channels;
@@ -111,6 +116,8 @@ TrainConfig TrainConfig::from_json(const std::string& text, const std::string& w
     };
     get("data_a", c.data_a);
     get("data_b", c.data_b);
+    get("slice_axis", c.slice_axis);
+    get("min_foreground", c.min_foreground);
     get("out", c.out);
     get("gen", c.model.gen);
     get("channels", c.model.channels);

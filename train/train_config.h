@@ -9,7 +9,9 @@
 namespace gan::train {
 
 struct TrainConfig {
-  std::string data_a, data_b;   // folders of domain A (T1) and domain B (T2) images
+  std::string data_a, data_b;   // folders of domain A (T1) and B (T2): images, NIfTI volumes, DICOM series
+  std::string slice_axis = "axial";  // volumes are sliced along this body axis
+  double min_foreground = 0.10;      // volume slices with less foreground are skipped (docs/data.md)
   std::string out;              // run dir
   models::ModelConfig model;    // gen, channels, size (= crop size), ngf, ndf
   int load_size = 286;          // resize before the random crop

@@ -38,14 +38,14 @@ std::string format_duration(double s) {
 // n files spread evenly over the (sorted) folder, resized to the network input without
 // augmentation. Evenly spaced rather than the first n: slices of a volume are usually numbered
 // in order, and n neighbouring slices would all look alike.
-std::vector<Tensor> load_samples(const std::vector<std::string>& files, int n,
-                                 const ImageTransform& t, Device device) {
+std::vector<Tensor> load_samples(const DomainData& data, int n, const ImageTransform& t,
+                                 Device device) {
   ImageTransform fixed = t;
   fixed.train = false;
   Generator unused(0);
   std::vector<Tensor> out;
-  for (size_t pick : spread_indices(files.size(), n)) {
-    std::vector<float> px = transform_image(io::load_image(files[pick]), fixed, unused);
+  for (size_t pick : spread_indices(data.size(), n)) {
+    std::vector<float> px = transform_image(data.load(pick), fixed, unused);
     out.push_back(Tensor::from_vector(px, {1, t.channels, t.crop_size, t.crop_size}).to(device));
   }
   return out;
@@ -140,10 +140,21 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log)
     start = pos.loader;
     log_ << "resumed from " << path << " at step " << global_step_ << "\n";
   }
-  loader_ = std::make_unique<UnpairedLoader>(config_.data_a, config_.data_b, tf, start,
-                                             config_.batch);
-  samples_A_ = load_samples(loader_->files_a(), config_.num_samples, tf, device_);
-  samples_B_ = load_samples(loader_->files_b(), config_.num_samples, tf, device_);
+  DomainOptions data_options;
+  data_options.slice_axis = parse_slice_axis(config_.slice_axis);
+  data_options.min_foreground = config_.min_foreground;
+  data_options.cache_dir = config_.out + "/slice_cache";
+  data_options.log = &log_;
+  data_options.tag = "A";
+  auto data_a = std::make_shared<DomainData>(config_.data_a, data_options);
+  data_options.tag = "B";
+  auto data_b = std::make_shared<DomainData>(config_.data_b, data_options);
+  for (const DomainData* d : {data_a.get(), data_b.get()})
+    log_ << "data " << (d == data_a.get() ? "A" : "B") << ": " << d->dir() << ": " << d->size()
+         << " samples (" << d->image_count() << " images, " << d->volumes().size() << " volumes)\n";
+  loader_ = std::make_unique<UnpairedLoader>(data_a, data_b, tf, start, config_.batch);
+  samples_A_ = load_samples(*data_a, config_.num_samples, tf, device_);
+  samples_B_ = load_samples(*data_b, config_.num_samples, tf, device_);
 
   io::write_file_atomic(config_.out + "/config.json", config_.to_json() + "\n");
   std::string csv_path = config_.out + "/losses.csv";

@@ -199,11 +199,9 @@ std::vector<size_t> spread_indices(size_t total, int n) {
 
 // ---- folders -------------------------------------------------------------------------------
 
-std::vector<std::string> list_image_files(const std::string& dir) {
-  std::error_code ec;
-  if (!fs::exists(dir, ec)) throw InputError(dir + ": no such directory");
-  if (!fs::is_directory(dir, ec)) throw InputError(dir + ": not a directory");
+std::vector<std::string> find_image_files(const std::string& dir) {
   std::vector<std::string> names;
+  std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) throw InputError(dir + ": " + ec.message());
   for (const auto& entry : it) {
@@ -213,8 +211,6 @@ std::vector<std::string> list_image_files(const std::string& dir) {
     if (!entry.is_regular_file(ec)) continue;
     names.push_back(entry.path().string());
   }
-  if (names.empty())
-    throw InputError(dir + ": no image files (.png, .jpg, .jpeg, .bmp) in this directory");
   std::sort(names.begin(), names.end());
   std::vector<std::string> readable;
   for (const auto& path : names) {
@@ -225,7 +221,15 @@ std::vector<std::string> list_image_files(const std::string& dir) {
       std::cerr << "warning: skipping " << e.what() << "\n";
     }
   }
-  if (readable.empty()) throw InputError(dir + ": no readable images");
+  return readable;
+}
+
+std::vector<std::string> list_image_files(const std::string& dir) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) throw InputError(dir + ": no such directory");
+  if (!fs::is_directory(dir, ec)) throw InputError(dir + ": not a directory");
+  std::vector<std::string> readable = find_image_files(dir);
+  if (readable.empty()) throw InputError(dir + ": no readable images (.png, .jpg, .jpeg, .bmp) in this directory");
   return readable;
 }
 

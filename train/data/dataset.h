@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,6 +19,7 @@
 
 #include "core/rng.h"
 #include "core/tensor.h"
+#include "train/data/domain_data.h"
 #include "train/io/image_io.h"
 
 namespace gan::train {
@@ -52,6 +54,8 @@ std::vector<float> transform_image(const io::Image& img, const ImageTransform& t
 // line on stderr each, naming the file and the reason. Throws gan::InputError naming the dir if
 // it is missing, not a directory, empty, or "<dir>: no readable images".
 std::vector<std::string> list_image_files(const std::string& dir);
+// The same without the folder checks, and empty instead of an error when there is no image.
+std::vector<std::string> find_image_files(const std::string& dir);
 
 // ---- single images for inference --------------------------------------------------------------
 // One image file as a [1, C, H, W] f32 cpu tensor in [-1, 1], at its own size (no resizing).
@@ -73,11 +77,13 @@ class UnpairedLoader {
     int64_t epoch = 0, step_in_epoch = 0;  // position of this batch
   };
 
-  // Scans both folders (list_image_files) and starts the background decoder at State
-  // {seed, 0, 0}. `prefetch` = number of batches decoded ahead (>= 1).
+  // Samples from two domains (train/data/domain_data.h); starts the background decoder at
+  // `start` (as returned by state(); its seed is used). `prefetch` = batches decoded ahead (>= 1).
+  UnpairedLoader(std::shared_ptr<const DomainData> a, std::shared_ptr<const DomainData> b,
+                 const ImageTransform& t, const State& start, int batch_size = 1, int prefetch = 4);
+  // The same from two folders of 2-D images (no volumes: they need a slice cache folder).
   UnpairedLoader(const std::string& dir_a, const std::string& dir_b, const ImageTransform& t,
                  uint64_t seed, int batch_size = 1, int prefetch = 4);
-  // Resumes exactly at `start` (as returned by state()); its seed is used.
   UnpairedLoader(const std::string& dir_a, const std::string& dir_b, const ImageTransform& t,
                  const State& start, int batch_size = 1, int prefetch = 4);
   ~UnpairedLoader();  // stops and joins the decoder thread
@@ -86,14 +92,14 @@ class UnpairedLoader {
 
   // max(|A|, |B|) / batch_size, at least 1. The shorter list wraps around within an epoch.
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
-  int64_t size_a() const { return static_cast<int64_t>(files_a_.size()); }
-  int64_t size_b() const { return static_cast<int64_t>(files_b_.size()); }
-  const std::vector<std::string>& files_a() const { return files_a_; }
-  const std::vector<std::string>& files_b() const { return files_b_; }
+  int64_t size_a() const { return static_cast<int64_t>(a_->size()); }
+  int64_t size_b() const { return static_cast<int64_t>(b_->size()); }
+  const DomainData& domain_a() const { return *a_; }
+  const DomainData& domain_b() const { return *b_; }
   const ImageTransform& transform() const { return transform_; }
   int batch_size() const { return batch_size_; }
 
-  // The next batch (blocks while it is decoded). A file that fails to decode throws its
+  // The next batch (blocks while it is decoded). A sample that fails to decode throws its
   // gan::InputError here, on the caller's thread.
   Batch next();
   // Position of the batch the next call to next() returns; save it with a checkpoint.
@@ -111,7 +117,7 @@ class UnpairedLoader {
   std::vector<size_t> permutation(int64_t epoch, int domain) const;
   size_t index_in(int domain, int64_t epoch, int64_t sample) const;
 
-  std::vector<std::string> files_a_, files_b_;
+  std::shared_ptr<const DomainData> a_, b_;
   ImageTransform transform_;
   int batch_size_ = 1;
   int prefetch_ = 4;

@@ -36,16 +36,22 @@ UnpairedLoader::UnpairedLoader(const std::string& dir_a, const std::string& dir_
 UnpairedLoader::UnpairedLoader(const std::string& dir_a, const std::string& dir_b,
                                const ImageTransform& t, const State& start, int batch_size,
                                int prefetch)
-    : transform_(t), batch_size_(batch_size), prefetch_(prefetch) {
+    : UnpairedLoader(std::make_shared<DomainData>(dir_a, DomainOptions{}),
+                     std::make_shared<DomainData>(dir_b, DomainOptions{}), t, start, batch_size,
+                     prefetch) {}
+
+UnpairedLoader::UnpairedLoader(std::shared_ptr<const DomainData> a,
+                               std::shared_ptr<const DomainData> b, const ImageTransform& t,
+                               const State& start, int batch_size, int prefetch)
+    : a_(std::move(a)), b_(std::move(b)), transform_(t), batch_size_(batch_size), prefetch_(prefetch) {
+  if (!a_ || !b_) throw std::invalid_argument("UnpairedLoader: missing domain data");
   if (batch_size < 1) throw std::invalid_argument("UnpairedLoader: batch_size must be >= 1");
   if (prefetch < 1) throw std::invalid_argument("UnpairedLoader: prefetch must be >= 1");
   if (t.channels != 1 && t.channels != 3)
     throw std::invalid_argument("UnpairedLoader: channels must be 1 or 3");
   if (t.crop_size < 1 || (t.train && t.crop_size > t.load_size))
     throw std::invalid_argument("UnpairedLoader: need 1 <= crop_size <= load_size");
-  files_a_ = list_image_files(dir_a);
-  files_b_ = list_image_files(dir_b);
-  const int64_t longest = static_cast<int64_t>(std::max(files_a_.size(), files_b_.size()));
+  const int64_t longest = static_cast<int64_t>(std::max(a_->size(), b_->size()));
   steps_per_epoch_ = std::max<int64_t>(1, longest / batch_size_);
   if (start.epoch < 0 || start.step_in_epoch < 0 || start.step_in_epoch >= steps_per_epoch_)
     throw InputError("data position (epoch " + std::to_string(start.epoch) + ", step " +
@@ -74,7 +80,7 @@ UnpairedLoader::State UnpairedLoader::advance(State s) const {
 }
 
 std::vector<size_t> UnpairedLoader::permutation(int64_t epoch, int domain) const {
-  const size_t n = domain == 0 ? files_a_.size() : files_b_.size();
+  const size_t n = domain == 0 ? a_->size() : b_->size();
   std::vector<size_t> p(n);
   for (size_t i = 0; i < n; ++i) p[i] = i;
   Generator g(derive_seed({consumer_seed_, kPermutationTag, static_cast<uint64_t>(epoch),
@@ -103,12 +109,12 @@ UnpairedLoader::Batch UnpairedLoader::make_batch(const State& pos) const {
   for (int64_t k = 0; k < B; ++k) {
     const int64_t sample = pos.step_in_epoch * B + k;
     for (int domain = 0; domain < 2; ++domain) {
-      const std::string& path = domain == 0 ? files_a_[index_a(pos.epoch, sample)]
-                                            : files_b_[index_b(pos.epoch, sample)];
+      const DomainData& data = domain == 0 ? *a_ : *b_;
+      const size_t index = domain == 0 ? index_a(pos.epoch, sample) : index_b(pos.epoch, sample);
       Generator rng(derive_seed({consumer_seed_, kAugmentTag, static_cast<uint64_t>(pos.epoch),
                                  static_cast<uint64_t>(pos.step_in_epoch),
                                  static_cast<uint64_t>(k), static_cast<uint64_t>(domain)}));
-      std::vector<float> x = transform_image(io::load_image(path), transform_, rng);
+      std::vector<float> x = transform_image(data.load(index), transform_, rng);
       std::copy(x.begin(), x.end(), (domain == 0 ? a : b).begin() + k * per_sample);
     }
   }

@@ -58,6 +58,27 @@ bool is_nifti_file_name(const std::string& path) {
   return ends_with(l, ".nii") || ends_with(l, ".nii.gz");
 }
 
+Affine voxel_to_ras(const NiftiGeometry& g) {
+  Affine a{};
+  if (g.sform_code > 0) {
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) a[r][c] = g.srow[r][c];
+    a[3] = {0, 0, 0, 1};
+    return a;
+  }
+  if (g.qform_code > 0) {
+    const mat44 m = nifti_quatern_to_mat44(g.quatern_b, g.quatern_c, g.quatern_d, g.qoffset_x,
+                                           g.qoffset_y, g.qoffset_z, g.pixdim[1], g.pixdim[2],
+                                           g.pixdim[3], g.qfac < 0 ? -1.f : 1.f);
+    for (int r = 0; r < 4; ++r)
+      for (int c = 0; c < 4; ++c) a[r][c] = m.m[r][c];
+    return a;
+  }
+  for (int i = 0; i < 3; ++i) a[i][i] = g.pixdim[i + 1] > 0 ? g.pixdim[i + 1] : 1.0;
+  a[3][3] = 1;
+  return a;
+}
+
 Volume load_nifti(const std::string& path) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) throw InputError(path + ": " + std::strerror(errno));

@@ -31,6 +31,13 @@ struct Volume {
   }
 };
 
+// The voxel -> world (RAS+, millimetres) affine of a volume, row-major 4x4: the sform when its
+// code is set, else the qform (quaternion, voxel sizes, qfac) when its code is set, else the voxel
+// sizes on the diagonal (NIfTI's "method 1": orientation unknown). The sform comes first, as in
+// nibabel: it is what registration tools write.
+using Affine = std::array<std::array<double, 4>, 4>;
+Affine voxel_to_ras(const NiftiGeometry& g);
+
 // Limits of what load_nifti accepts.
 constexpr int kMaxNiftiDim = 4096;
 constexpr size_t kMaxNiftiVoxels = size_t(1) << 28;

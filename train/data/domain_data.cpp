@@ -1,0 +1,273 @@
+#include "train/data/domain_data.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "train/data/dataset.h"
+#include "train/data/intensity.h"
+#include "train/io/atomic_file.h"
+#include "train/io/dicom_io.h"
+
+namespace gan::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int kCacheVersion = 1;
+
+// What identifies a source's content cheaply: total bytes and newest modification time.
+nlohmann::json source_stamp(const VolumeSource& s) {
+  std::vector<std::string> files = s.kind == VolumeSource::Kind::nifti ? std::vector<std::string>{s.path} : s.files;
+  uint64_t bytes = 0;
+  int64_t mtime_ns = 0;
+  for (const std::string& f : files) {
+    struct stat st;
+    if (::stat(f.c_str(), &st) != 0) throw InputError(f + ": " + std::strerror(errno));
+    bytes += static_cast<uint64_t>(st.st_size);
+    mtime_ns = std::max<int64_t>(mtime_ns, int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
+  }
+  return {{"name", s.name}, {"files", files.size()}, {"bytes", bytes}, {"mtime_ns", mtime_ns}};
+}
+
+std::string format_eta(double s) {
+  long t = static_cast<long>(s + 0.5);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+  return buf;
+}
+
+}  // namespace
+
+io::Volume load_volume(const VolumeSource& s) {
+  if (s.kind == VolumeSource::Kind::nifti) return io::load_nifti(s.path);
+  io::DicomSeriesFiles series;
+  series.folder = s.path;
+  series.series_uid = s.series_uid;
+  series.files = s.files;
+  return io::load_dicom_series(series);
+}
+
+std::vector<VolumeSource> find_volumes(const std::string& dir) {
+  std::vector<VolumeSource> out;
+  std::vector<std::string> subdirs;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    if (entry.is_directory(ec)) {
+      subdirs.push_back(entry.path().string());
+    } else if (io::is_nifti_file_name(name) && entry.is_regular_file(ec)) {
+      VolumeSource s;
+      s.kind = VolumeSource::Kind::nifti;
+      s.name = s.path = entry.path().string();
+      out.push_back(std::move(s));
+    }
+  }
+  std::sort(subdirs.begin(), subdirs.end());
+  subdirs.insert(subdirs.begin(), dir);  // DICOM files directly in dir, then each sub-folder
+  for (const std::string& folder : subdirs) {
+    std::vector<io::DicomSeriesFiles> found = io::find_dicom_series(folder);
+    for (const io::DicomSeriesFiles& series : found) {
+      VolumeSource s;
+      s.kind = VolumeSource::Kind::dicom;
+      s.path = folder;
+      s.series_uid = series.series_uid;
+      s.files = series.files;
+      s.name = found.size() == 1 ? folder : folder + " (series " + series.series_uid + ")";
+      out.push_back(std::move(s));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const VolumeSource& a, const VolumeSource& b) { return a.name < b.name; });
+  return out;
+}
+
+DomainData::DomainData(const std::string& dir, const DomainOptions& options)
+    : dir_(dir), options_(options) {
+  std::error_code ec;
+  if (!fs::exists(dir, ec)) throw InputError(dir + ": no such directory");
+  if (!fs::is_directory(dir, ec)) throw InputError(dir + ": not a directory");
+  if (!(options.min_foreground >= 0 && options.min_foreground <= 1))
+    throw std::invalid_argument("--min-foreground must be in [0, 1]");
+  const std::vector<std::string> images = find_image_files(dir);
+  const std::vector<VolumeSource> sources = find_volumes(dir);
+  image_count_ = images.size();
+  if (images.empty() && sources.empty())
+    throw InputError(dir + ": no images (.png .jpg .jpeg .bmp), NIfTI volumes (.nii .nii.gz) or DICOM series here");
+
+  if (!sources.empty()) {
+    if (options_.cache_dir.empty())
+      throw std::invalid_argument(dir + ": holds volumes, but no slice cache folder was given");
+    fs::create_directories(options_.cache_dir, ec);
+    if (ec) throw InputError(options_.cache_dir + ": cannot create the slice cache folder: " + ec.message());
+    nlohmann::json key = {{"version", kCacheVersion},
+                          {"slice_axis", slice_axis_name(options_.slice_axis)},
+                          {"min_foreground", options_.min_foreground},
+                          {"sources", nlohmann::json::array()}};
+    for (const VolumeSource& s : sources) key["sources"].push_back(source_stamp(s));
+    cache_file_ = options_.cache_dir + "/" + options_.tag + ".slices";
+    cache_reused_ = reuse_cache(sources, key.dump());
+    if (!cache_reused_) build_cache(sources, key.dump());
+    fd_ = ::open(cache_file_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw InputError(cache_file_ + ": " + std::strerror(errno));
+  }
+
+  // One list in name order: an image is one item, a volume its kept slices in slice order.
+  std::vector<Item> slices = std::move(items_);
+  items_.clear();
+  size_t next_image = 0, next_slice = 0;
+  for (size_t v = 0; v <= volumes_.size(); ++v) {
+    const std::string* volume_name = v < volumes_.size() ? &volumes_[v].name : nullptr;
+    while (next_image < images.size() && (!volume_name || images[next_image] < *volume_name)) {
+      Item it;
+      it.path = images[next_image++];
+      items_.push_back(std::move(it));
+    }
+    while (volume_name && next_slice < slices.size() && slices[next_slice].volume == static_cast<int32_t>(v))
+      items_.push_back(slices[next_slice++]);
+  }
+  if (items_.empty())
+    throw InputError(dir + ": no slice has a foreground fraction of at least " +
+                     std::to_string(options_.min_foreground) + " (--min-foreground)");
+}
+
+DomainData::~DomainData() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool DomainData::reuse_cache(const std::vector<VolumeSource>& sources, const std::string& key) {
+  const std::string index_path = options_.cache_dir + "/" + options_.tag + ".json";
+  std::error_code ec;
+  if (!fs::exists(index_path, ec) || !fs::exists(cache_file_, ec)) return false;
+  nlohmann::json index;
+  try {
+    index = nlohmann::json::parse(io::read_file(index_path));
+    if (index.at("key").get<std::string>() != key) return false;
+    uint64_t bytes = 0;
+    volumes_.clear();
+    items_.clear();
+    for (const auto& v : index.at("volumes"))
+      volumes_.push_back({v.at("name").get<std::string>(), v.at("slices").get<int>(), v.at("kept").get<int>()});
+    for (const auto& s : index.at("items")) {
+      Item it;
+      it.volume = s.at(0).get<int32_t>();
+      it.slice = s.at(1).get<int32_t>();
+      it.width = s.at(2).get<int32_t>();
+      it.height = s.at(3).get<int32_t>();
+      it.offset = s.at(4).get<uint64_t>();
+      if (it.volume < 0 || it.volume >= static_cast<int32_t>(volumes_.size()) || it.width < 1 || it.height < 1)
+        return false;
+      bytes = std::max<uint64_t>(bytes, it.offset + uint64_t(it.width) * it.height * sizeof(float));
+      items_.push_back(it);
+    }
+    if (volumes_.size() != sources.size() || fs::file_size(cache_file_, ec) != bytes) return false;
+  } catch (const std::exception&) {
+    return false;  // unreadable or stale index: rebuilt
+  }
+  if (options_.log)
+    *options_.log << "data " << options_.tag << ": " << volumes_.size() << " volumes, " << items_.size()
+                  << " slices from the cache " << cache_file_ << "\n";
+  return true;
+}
+
+void DomainData::build_cache(const std::vector<VolumeSource>& sources, const std::string& key) {
+  std::ostream* log = options_.log;
+  const std::string temp = cache_file_ + ".tmp";
+  std::FILE* out = std::fopen(temp.c_str(), "wb");
+  if (!out) throw InputError(temp + ": cannot write the slice cache: " + std::strerror(errno));
+  volumes_.clear();
+  items_.clear();
+  uint64_t offset = 0;
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    for (size_t v = 0; v < sources.size(); ++v) {
+      const io::Volume vol = load_volume(sources[v]);
+      if (vol.nonfinite_voxels && log)
+        *log << "warning: " << sources[v].name << ": " << vol.nonfinite_voxels << " non-finite voxels read as 0\n";
+      const IntensityWindow window = robust_window(vol.voxels);
+      SlicePlan plan;
+      try {
+        plan = plan_slices(vol, options_.slice_axis);
+      } catch (const std::invalid_argument& e) {
+        throw InputError(sources[v].name + ": " + e.what());
+      }
+      VolumeSummary summary{sources[v].name, plan.count, 0};
+      for (int k = 0; k < plan.count; ++k) {
+        io::Image img;
+        img.width = plan.width, img.height = plan.height, img.channels = 1, img.bit_depth = 16;
+        img.pixels = extract_slice(vol, plan, k);
+        for (float& x : img.pixels) x = window.to_unit(x);
+        if (foreground_fraction(img.pixels.data(), img.pixels.size()) < options_.min_foreground) continue;
+        img = to_square_pixels(img, plan);
+        if (std::fwrite(img.pixels.data(), sizeof(float), img.pixels.size(), out) != img.pixels.size())
+          throw InputError(temp + ": write failed (disk full?)");
+        Item it;
+        it.volume = static_cast<int32_t>(v);
+        it.slice = k, it.width = img.width, it.height = img.height, it.offset = offset;
+        offset += img.pixels.size() * sizeof(float);
+        items_.push_back(it);
+        ++summary.kept;
+      }
+      volumes_.push_back(summary);
+      if (log) {
+        const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        const double rate = (v + 1) / std::max(secs, 1e-9);
+        *log << "data " << options_.tag << ": volume " << v + 1 << "/" << sources.size() << " "
+             << summary.name << ": " << summary.kept << " of " << summary.slices << " "
+             << slice_axis_name(options_.slice_axis) << " slices kept (" << plan.width << "x"
+             << plan.height << (plan.needs_resampling() ? " resampled to square pixels" : "")
+             << "); " << rate << " volumes/s, ETA " << format_eta((sources.size() - v - 1) / rate) << "\n";
+      }
+    }
+    if (std::fflush(out) != 0 || ::fsync(fileno(out)) != 0) throw InputError(temp + ": write failed (disk full?)");
+  } catch (...) {
+    std::fclose(out);
+    std::remove(temp.c_str());
+    throw;
+  }
+  std::fclose(out);
+  if (std::rename(temp.c_str(), cache_file_.c_str()) != 0)
+    throw InputError(cache_file_ + ": cannot rename the slice cache: " + std::strerror(errno));
+  nlohmann::json index = {{"key", key}, {"volumes", nlohmann::json::array()}, {"items", nlohmann::json::array()}};
+  for (const VolumeSummary& s : volumes_)
+    index["volumes"].push_back({{"name", s.name}, {"slices", s.slices}, {"kept", s.kept}});
+  for (const Item& it : items_) index["items"].push_back({it.volume, it.slice, it.width, it.height, it.offset});
+  io::write_file_atomic(options_.cache_dir + "/" + options_.tag + ".json", index.dump() + "\n");
+}
+
+io::Image DomainData::load(size_t i) const {
+  const Item& it = items_.at(i);
+  if (it.volume < 0) return io::load_image(it.path);
+  io::Image img;
+  img.width = it.width, img.height = it.height, img.channels = 1, img.bit_depth = 16;
+  img.pixels.resize(static_cast<size_t>(it.width) * it.height);
+  const size_t bytes = img.pixels.size() * sizeof(float);
+  size_t got = 0;
+  while (got < bytes) {
+    const ssize_t r = ::pread(fd_, reinterpret_cast<char*>(img.pixels.data()) + got, bytes - got,
+                              static_cast<off_t>(it.offset + got));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) throw InputError(cache_file_ + ": slice cache truncated or unreadable (delete it to rebuild)");
+    got += static_cast<size_t>(r);
+  }
+  return img;
+}
+
+std::string DomainData::describe(size_t i) const {
+  const Item& it = items_.at(i);
+  if (it.volume < 0) return it.path;
+  return volumes_[static_cast<size_t>(it.volume)].name + " " + slice_axis_name(options_.slice_axis) +
+         " slice " + std::to_string(it.slice);
+}
+
+}  // namespace gan::train

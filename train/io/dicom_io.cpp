@@ -1,0 +1,10 @@
+#include "train/io/dicom_io.h"
+
+#include "core/error.h"
+
+namespace gan::io {
+
+std::vector<DicomSeriesFiles> find_dicom_series(const std::string&) { return {}; }
+Volume load_dicom_series(const DicomSeriesFiles& s) { throw InputError(s.folder + ": DICOM not supported"); }
+
+}  // namespace gan::io
