@@ -1,13 +1,20 @@
 // gan_infer: applies one generator of a gan_train checkpoint.
 //   gan_infer --checkpoint RUN/checkpoints/latest.safetensors --direction t1-to-t2
-//             --input PATH --output PATH [--device cpu|cuda]
-// PATH is one image (PNG/JPEG/BMP; written as PNG of the input's bit depth), a folder of images
-// (the output folder gets the same file names, with the extension .png), or a NIfTI volume
-// (.nii/.nii.gz): every axial slice is translated and the output volume keeps the input's dims,
-// voxel sizes, qform/sform and units. Volume intensities are mapped to [-1, 1] by robust
-// per-volume percentiles (0.5 and 99.5 of the non-zero voxels; clipped outside) and mapped back
-// with the same two numbers. Inputs of any size are padded at the right and bottom with -1 (black,
-// the background of a scan) to a multiple of the network's stride and cropped back afterwards.
+//             --input PATH --output PATH [--device cpu|cuda] [--slice-axis axial]
+// PATH is one of:
+//   - an image (PNG/JPEG/BMP; written as PNG of the input's bit depth), or a folder of images (the
+//     output folder gets the same file names, with the extension .png);
+//   - a NIfTI volume (.nii/.nii.gz), or a folder holding one DICOM series: every slice along
+//     --slice-axis (in the patient's frame, whatever the storage order; train/data/volume_slices.h)
+//     is translated. The output is a NIfTI volume (--output ends in .nii or .nii.gz) with the
+//     input's dims, voxel sizes, qform/sform and units, or a DICOM series (--output is a folder:
+//     new series and instance UIDs, the source's patient, study and geometry);
+//   - a folder of NIfTI volumes: each translated into --output (a folder) under its own name.
+// Volume intensities are mapped to [0, 1] by the per-volume window the training data uses
+// (train/data/intensity.h), and mapped back with the same two numbers. Pixels that are not square
+// are resampled to square ones for the network and back. Inputs of any size are padded at the
+// right and bottom with -1 (black, the background of a scan) to a multiple of the network's stride
+// and cropped back afterwards.
 // Errors in the input print one line "gan_infer: error: ..." and exit with code 2.
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -19,8 +26,12 @@
 #include "core/error.h"
 #include "train/checkpoint.h"
 #include "train/data/dataset.h"
+#include "train/data/intensity.h"
+#include "train/data/volume_slices.h"
+#include "train/io/dicom_io.h"
 #include "train/io/image_io.h"
 #include "train/io/nifti_io.h"
+#include "train/report/progress.h"
 
 namespace fs = std::filesystem;
 using gan::Tensor;
@@ -31,6 +42,7 @@ struct Translator {
   std::shared_ptr<gan::nn::Module> net;
   gan::models::ModelConfig config;
   gan::Device device = gan::Device::cpu;
+  gan::train::SliceAxis axis = gan::train::SliceAxis::axial;
 
   // x: [C, H, W] values in [-1, 1], row-major. Returns the same layout.
   std::vector<float> apply(const std::vector<float>& x, int c, int h, int w) const {
@@ -67,56 +79,90 @@ void translate_image(const Translator& t, const std::string& in, const std::stri
   gan::train::save_image_tensor(out, Tensor::from_vector(res, {1, c, h, w}), img.bit_depth);
 }
 
-void translate_volume(const Translator& t, const std::string& in, const std::string& out) {
-  if (!gan::io::is_nifti_file_name(out))
-    throw gan::InputError(out + ": output of a NIfTI input must end in .nii or .nii.gz");
+// Every slice of v along t.axis, translated; the result is in v's voxel grid.
+std::vector<float> translate_voxels(const Translator& t, const gan::io::Volume& v, const std::string& name) {
   if (t.config.channels != 1)
-    throw gan::InputError(in + ": volumes need a 1-channel model (this one has 3)");
-  gan::io::Volume v = gan::io::load_nifti(in);
+    throw gan::InputError(name + ": volumes need a 1-channel model (this one has 3)");
   if (v.nonfinite_voxels)
-    std::cerr << "warning: " << in << ": " << v.nonfinite_voxels
+    std::cerr << "warning: " << name << ": " << v.nonfinite_voxels
               << " non-finite voxels (NaN or infinite) read as 0\n";
-  std::vector<float> fg;
-  for (float x : v.voxels)
-    if (x != 0.f) fg.push_back(x);
-  float lo = 0.f, hi = 1.f;
-  if (!fg.empty()) {
-    auto pct = [&](double q) {
-      size_t k = static_cast<size_t>(q * (fg.size() - 1));
-      std::nth_element(fg.begin(), fg.begin() + k, fg.end());
-      return fg[k];
-    };
-    lo = pct(0.005);
-    hi = pct(0.995);
-    if (!(hi > lo)) hi = lo + 1.f;
+  const gan::train::IntensityWindow window = gan::train::robust_window(v.voxels);
+  gan::train::SlicePlan plan;
+  try {
+    plan = gan::train::plan_slices(v, t.axis);
+  } catch (const std::invalid_argument& e) {
+    throw gan::InputError(name + ": " + e.what());
   }
-  const size_t plane = static_cast<size_t>(v.nx) * v.ny;
   std::vector<float> result(v.voxels.size());
-  std::vector<float> slice(plane);
-  for (int z = 0; z < v.nz; ++z) {
-    for (size_t i = 0; i < plane; ++i)
-      slice[i] = std::clamp((v.voxels[z * plane + i] - lo) / (hi - lo) * 2.f - 1.f, -1.f, 1.f);
-    std::vector<float> y = t.apply(slice, 1, v.ny, v.nx);
-    for (size_t i = 0; i < plane; ++i) result[z * plane + i] = (y[i] + 1.f) * 0.5f * (hi - lo) + lo;
-    std::cerr << "\rslice " << z + 1 << "/" << v.nz << std::flush;
+  gan::train::Progress progress(std::cerr, name + ": " + gan::train::slice_axis_name(t.axis) + " slice",
+                                "slices", plan.count, gan::train::is_terminal(std::cerr));
+  for (int k = 0; k < plan.count; ++k) {
+    gan::io::Image img;
+    img.width = plan.width, img.height = plan.height;
+    img.pixels = gan::train::extract_slice(v, plan, k);
+    for (float& x : img.pixels) x = window.to_unit(x);
+    img = gan::train::to_square_pixels(img, plan);
+    std::vector<float> x(img.pixels.size());
+    for (size_t i = 0; i < x.size(); ++i) x[i] = img.pixels[i] * 2.f - 1.f;
+    std::vector<float> y = t.apply(x, 1, img.height, img.width);
+    for (size_t i = 0; i < y.size(); ++i) img.pixels[i] = (y[i] + 1.f) * 0.5f;
+    img = gan::train::from_square_pixels(img, plan);
+    for (float& u : img.pixels) u = window.from_unit(u);
+    gan::train::insert_slice(result, plan, k, img.pixels);
+    progress.update(k + 1);
   }
-  std::cerr << "\n";
-  gan::io::save_nifti(out, v, result);
+  progress.finish();
+  return result;
 }
 
-void translate_folder(const Translator& t, const std::string& in, const std::string& out) {
-  std::vector<std::string> files = gan::train::list_image_files(in);
+bool is_nifti_output(const std::string& out) { return gan::io::is_nifti_file_name(out); }
+
+void write_volume(const std::string& out, const gan::io::Volume& v, const std::vector<float>& voxels,
+                  const gan::io::DicomSeriesFiles* source) {
+  if (is_nifti_output(out)) {
+    gan::io::save_nifti(out, v, voxels);
+  } else {
+    gan::io::DicomWriteOptions options;
+    options.series_description = "gan_infer translation";
+    gan::io::save_dicom_series(out, v, voxels, source, options);
+  }
+}
+
+void translate_nifti(const Translator& t, const std::string& in, const std::string& out) {
+  const gan::io::Volume v = gan::io::load_nifti(in);
+  write_volume(out, v, translate_voxels(t, v, in), nullptr);
+}
+
+void translate_dicom(const Translator& t, const gan::io::DicomSeriesFiles& series, const std::string& out) {
+  const gan::io::Volume v = gan::io::load_dicom_series(series);
+  write_volume(out, v, translate_voxels(t, v, series.folder), &series);
+}
+
+void make_folder(const std::string& out) {
   std::error_code ec;
   fs::create_directories(out, ec);
   if (ec || !fs::is_directory(out))
     throw gan::InputError(out + ": cannot create output folder" + (ec ? ": " + ec.message() : ""));
+}
+
+// Each NIfTI volume of `in` into `out` under the same name.
+void translate_nifti_folder(const Translator& t, const std::vector<std::string>& volumes, const std::string& out) {
+  make_folder(out);
+  for (const std::string& in : volumes) translate_nifti(t, in, (fs::path(out) / fs::path(in).filename()).string());
+}
+
+void translate_folder(const Translator& t, const std::string& in, const std::string& out) {
+  std::vector<std::string> files = gan::train::list_image_files(in);
+  make_folder(out);
+  gan::train::Progress progress(std::cerr, in + ": image", "images", static_cast<int64_t>(files.size()),
+                                gan::train::is_terminal(std::cerr));
   for (size_t i = 0; i < files.size(); ++i) {
     fs::path name = fs::path(files[i]).filename();
     name.replace_extension(".png");
     translate_image(t, files[i], (fs::path(out) / name).string());
-    std::cerr << "\r" << i + 1 << "/" << files.size() << " images" << std::flush;
+    progress.update(static_cast<int64_t>(i + 1));
   }
-  std::cerr << "\n";
+  progress.finish();
 }
 
 }  // namespace
@@ -128,11 +174,20 @@ int main(int argc, char** argv) {
   app.add_option("--direction", direction, "t1-to-t2 (G_AB) or t2-to-t1 (G_BA)")
       ->required()
       ->check(CLI::IsMember({"t1-to-t2", "t2-to-t1"}));
-  app.add_option("--input", input, "Image, folder of images, or NIfTI volume (.nii/.nii.gz)")
+  app.add_option("--input", input,
+                 "Image, folder of images, NIfTI volume (.nii/.nii.gz), folder of NIfTI volumes, or "
+                 "folder of one DICOM series")
       ->required();
-  app.add_option("--output", output, "Image file, folder, or NIfTI volume (as the input)")
+  app.add_option("--output", output,
+                 "Image file or folder (image input); .nii/.nii.gz file or DICOM series folder "
+                 "(volume input); folder (folder of volumes)")
       ->required();
   app.add_option("--device", device, "cpu or cuda")->capture_default_str();
+  std::string slice_axis = "axial";
+  app.add_option("--slice-axis", slice_axis,
+                 "Volumes: translate slices along this body axis (the one the model was trained "
+                 "on): axial, coronal or sagittal")
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -154,10 +209,33 @@ int main(int argc, char** argv) {
     t.net = gan::train::load_generator(checkpoint, direction == "t1-to-t2" ? "G_AB" : "G_BA",
                                        &t.config);
     t.net->to(t.device);
+    t.axis = gan::train::parse_slice_axis(slice_axis);
     if (fs::is_directory(input)) {
-      translate_folder(t, input, output);
+      // What the folder holds decides: images, a DICOM series, or NIfTI volumes.
+      const std::vector<std::string> images = gan::train::find_image_files(input);
+      const std::vector<gan::io::DicomSeriesFiles> series =
+          images.empty() ? gan::io::find_dicom_series(input) : std::vector<gan::io::DicomSeriesFiles>{};
+      std::vector<std::string> volumes;
+      for (const auto& e : fs::directory_iterator(input))
+        if (gan::io::is_nifti_file_name(e.path().string()) && e.path().filename().string()[0] != '.')
+          volumes.push_back(e.path().string());
+      std::sort(volumes.begin(), volumes.end());
+      if (!images.empty()) {
+        translate_folder(t, input, output);
+      } else if (series.size() == 1) {
+        translate_dicom(t, series[0], output);
+      } else if (series.size() > 1) {
+        throw gan::InputError(input + ": " + std::to_string(series.size()) +
+                              " DICOM series in this folder; give the folder of one series");
+      } else if (!volumes.empty()) {
+        if (is_nifti_output(output))
+          throw gan::InputError(output + ": the input is a folder of volumes, so --output must be a folder");
+        translate_nifti_folder(t, volumes, output);
+      } else {
+        throw gan::InputError(input + ": no images, NIfTI volumes or DICOM series in this folder");
+      }
     } else if (gan::io::is_nifti_file_name(input)) {
-      translate_volume(t, input, output);
+      translate_nifti(t, input, output);
     } else {
       translate_image(t, input, output);
     }

@@ -15,6 +15,7 @@
 #include "core/ops.h"
 #include "train/io/atomic_file.h"
 #include "train/report/image_grid.h"
+#include "train/report/progress.h"
 #include "train/report/report.h"
 
 namespace gan::train {
@@ -26,13 +27,6 @@ std::string epoch_name(const std::string& dir, const char* stem, int64_t epoch, 
   char buf[32];
   std::snprintf(buf, sizeof buf, "%s_%03lld", stem, static_cast<long long>(epoch));
   return dir + "/" + buf + ext;
-}
-
-std::string format_duration(double s) {
-  long t = static_cast<long>(s + 0.5);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  return buf;
 }
 
 // n files spread evenly over the (sorted) folder, resized to the network input without

@@ -5,6 +5,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "tests/train/data/volume_fixtures.h"
 #include "train/io/image_io.h"
 #include "train/trainer.h"
 
@@ -64,6 +65,43 @@ TEST_CASE("trainer: run dir files, and resume is bitwise the same as one run", "
   }
   Trainer second(config(data, root + "/two", 8), true, log);
   CHECK(second.global_step() == 4);
+  second.run();
+  auto x = straight.nets().named_parameters(), y = second.nets().named_parameters();
+  REQUIRE(x.size() == y.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    INFO(x[i].first);
+    REQUIRE(x[i].second.to_vector<float>() == y[i].second.to_vector<float>());
+  }
+  fs::remove_all(root);
+}
+
+TEST_CASE("trainer: from folders of NIfTI volumes, and resume is bitwise the same", "[train]") {
+  const std::string root = (fs::temp_directory_path() / ("gan_trainer_vol_" + std::to_string(getpid()))).string();
+  for (const char* d : {"A", "B"}) fs::create_directories(root + "/data/" + d);
+  // Two T1-like volumes (one stored sagittally) and one T2-like volume of another "subject".
+  io::Volume a0 = gan::testing::make_head_volume(36, 34, 6, 1.0, 1.0, 2.0, 1);
+  io::Volume a1 = gan::testing::restore_volume(gan::testing::make_head_volume(36, 34, 5, 1.0, 1.0, 2.0, 2),
+                                               {1, 2, 0}, {false, true, false});
+  io::Volume b0 = gan::testing::make_head_volume(30, 40, 7, 1.2, 0.9, 2.0, 3);
+  for (float& x : b0.voxels) x = x > 0 ? 1200.f - x : 0.f;
+  io::save_nifti(root + "/data/A/s0.nii.gz", a0, a0.voxels);
+  io::save_nifti(root + "/data/A/s1.nii", a1, a1.voxels);
+  io::save_nifti(root + "/data/B/s2.nii.gz", b0, b0.voxels);
+
+  std::ostringstream log;
+  Trainer straight(config(root + "/data", root + "/one", 6), false, log);
+  CHECK_THAT(log.str(), Catch::Contains("s1.nii: "));
+  CHECK_THAT(log.str(), Catch::Contains("axial slices kept"));
+  CHECK(straight.total_steps() > 0);
+  straight.run();
+  CHECK(fs::exists(root + "/one/slice_cache/A.slices"));
+  {
+    Trainer first(config(root + "/data", root + "/two", 3), false, log);
+    first.run();
+  }
+  std::ostringstream resumed_log;
+  Trainer second(config(root + "/data", root + "/two", 6), true, resumed_log);
+  CHECK_THAT(resumed_log.str(), Catch::Contains("from the cache"));
   second.run();
   auto x = straight.nets().named_parameters(), y = second.nets().named_parameters();
   REQUIRE(x.size() == y.size());

@@ -18,6 +18,7 @@
 #include "train/data/intensity.h"
 #include "train/io/atomic_file.h"
 #include "train/io/dicom_io.h"
+#include "train/report/progress.h"
 
 namespace gan::train {
 namespace fs = std::filesystem;
@@ -38,13 +39,6 @@ nlohmann::json source_stamp(const VolumeSource& s) {
     mtime_ns = std::max<int64_t>(mtime_ns, int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
   }
   return {{"name", s.name}, {"files", files.size()}, {"bytes", bytes}, {"mtime_ns", mtime_ns}};
-}
-
-std::string format_eta(double s) {
-  long t = static_cast<long>(s + 0.5);
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
-  return buf;
 }
 
 }  // namespace
@@ -226,7 +220,7 @@ void DomainData::build_cache(const std::vector<VolumeSource>& sources, const std
              << summary.name << ": " << summary.kept << " of " << summary.slices << " "
              << slice_axis_name(options_.slice_axis) << " slices kept (" << plan.width << "x"
              << plan.height << (plan.needs_resampling() ? " resampled to square pixels" : "")
-             << "); " << rate << " volumes/s, ETA " << format_eta((sources.size() - v - 1) / rate) << "\n";
+             << "); " << rate << " volumes/s, ETA " << format_duration((sources.size() - v - 1) / rate) << "\n";
       }
     }
     if (std::fflush(out) != 0 || ::fsync(fileno(out)) != 0) throw InputError(temp + ": write failed (disk full?)");

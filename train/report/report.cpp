@@ -129,13 +129,14 @@ std::string svg_line_chart(const std::vector<Series>& series, const std::string&
     std::ostringstream raw, smooth;
     for (size_t i = 0; i < n; ++i) {
       if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
-      ema = std::isnan(ema) ? s.y[i] : ema + alpha * (s.y[i] - ema);
+      ema = std::isnan(ema) || !s.smooth ? s.y[i] : ema + alpha * (s.y[i] - ema);
       if (i % every && i + 1 != n) continue;
       raw << X(s.x[i]) << "," << Y(s.y[i]) << " ";
       smooth << X(s.x[i]) << "," << Y(ema) << " ";
     }
-    o << "<polyline fill='none' stroke='" << c << "' stroke-opacity='0.25' points='" << raw.str() << "'/>"
-      << "<polyline fill='none' stroke='" << c << "' stroke-width='1.6' points='" << smooth.str() << "'/>"
+    if (s.smooth)
+      o << "<polyline fill='none' stroke='" << c << "' stroke-opacity='0.25' points='" << raw.str() << "'/>";
+    o << "<polyline fill='none' stroke='" << c << "' stroke-width='1.6' points='" << smooth.str() << "'/>"
       << "<text x='" << L + 8 << "' y='" << T + 14 + 13 * k << "' fill='" << c << "'>"
       << html_escape(s.name) << "</text>";
   }
@@ -256,6 +257,7 @@ void write_run_report(const std::string& run_dir, const std::string& title,
       int step_col = column_index(t, "step");
       for (int j : series_columns) {
         Series s{t.columns[j], {}, {}};
+        s.smooth = t.columns[j] != "lr";  // the learning rate is a schedule, not a noisy measurement
         for (size_t i = 0; i < t.rows.size(); ++i) {
           s.x.push_back(step_col >= 0 ? t.rows[i][step_col] : static_cast<double>(i));
           s.y.push_back(t.rows[i][j]);

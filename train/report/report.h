@@ -20,9 +20,11 @@ CsvTable read_csv(const std::string& path);
 struct Series {
   std::string name;
   std::vector<double> x, y;
+  bool smooth = true;  // false: a schedule or other exact curve, drawn as it is
 };
 // An SVG line chart: every series drawn raw (faint) and smoothed (exponential moving average,
-// solid), with axes, ticks and a legend. Non-finite points are skipped.
+// solid), with axes, ticks and a legend; a series with smooth = false is drawn as it is (solid),
+// since a moving average would lag it. Non-finite points are skipped.
 std::string svg_line_chart(const std::vector<Series>& series, const std::string& title,
                            const std::string& x_label, int width = 460, int height = 260);
 

@@ -36,6 +36,26 @@ TEST_CASE("svg_line_chart draws one polyline pair per series with finite coordin
   CHECK(svg_line_chart({}, "empty", "step").find("no data yet") != std::string::npos);
 }
 
+TEST_CASE("svg_line_chart draws a schedule as it is: one line through the exact values", "[report]") {
+  Series lr{"lr", {1, 2, 3, 4, 5, 6}, {2e-4, 2e-4, 2e-4, 1e-4, 5e-5, 0}};
+  lr.smooth = false;
+  const std::string svg = svg_line_chart({lr}, "lr", "step");
+  size_t lines = 0;
+  for (size_t p = svg.find("<polyline"); p != std::string::npos; p = svg.find("<polyline", p + 1)) ++lines;
+  CHECK(lines == 1);
+  // The last point sits on the bottom of the plot (y = 0 is the minimum), not above it as a lagging
+  // moving average would put it.
+  const size_t pts = svg.find("points='");
+  REQUIRE(pts != std::string::npos);
+  const std::string points = svg.substr(pts + 8, svg.find('\'', pts + 8) - pts - 8);
+  const std::string last = points.substr(points.rfind(' ', points.size() - 2) + 1);
+  const double y_last = std::stod(last.substr(last.find(',') + 1));
+  const std::string first = points.substr(0, points.find(' '));
+  const double y_first = std::stod(first.substr(first.find(',') + 1));
+  CHECK(y_last > y_first);  // SVG y grows downward: the rate fell to its minimum
+  CHECK(y_last == Approx(260 - 34.0));  // the default chart height minus the bottom margin
+}
+
 TEST_CASE("write_run_report builds index.html from what the run dir holds", "[report]") {
   fs::path run = fs::temp_directory_path() / "gan_test_report_run";
   fs::remove_all(run);
