@@ -79,7 +79,7 @@ TEST_CASE("volume metrics: a known perturbation gives the PSNR and MAE of naive 
 
 TEST_CASE("volume metrics: both volumes go through the target's window, clipped to [0, 1]", "[metrics]") {
   // The same image at another scale is not the same after the target's window: the prediction
-  // must be on the target's intensity scale (as gan_infer writes it).
+  // must be on the target's intensity scale.
   gan::io::Volume target = head_volume(), pred = target;
   for (float& x : pred.voxels) x *= 1000.f;
   ImageMetrics m = metrics_from_sums(compare_volumes(pred, target));
