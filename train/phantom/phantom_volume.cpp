@@ -111,6 +111,12 @@ io::Volume render_phantom_volume(const PhantomOptions& o, int subject, bool t2) 
 
 PhantomSummary write_phantom_volumes(const PhantomOptions& o) {
   validate_phantom_options(o);
+  // A volume load_nifti (gan_eval, gan_infer, the trainer) could not read back is refused up front.
+  const size_t voxels = static_cast<size_t>(o.size) * o.size * o.slices;
+  if (voxels > io::kMaxNiftiVoxels) {
+    throw InputError("--size/--slices: a volume of " + std::to_string(voxels) + " voxels is over the limit of " +
+                     std::to_string(io::kMaxNiftiVoxels));
+  }
   auto start = std::chrono::steady_clock::now();
   create_phantom_folders(o);
   const std::vector<PhantomVolumeFile> plan = plan_phantom_volumes(o);
