@@ -1,5 +1,6 @@
-// gan_eval: scores translated MRI slices. Paired (--pred --target): PSNR, SSIM, MAE per image and
-// mean, whole slice and foreground. Unpaired (--input --translated --reconstructed --real-target):
+// gan_eval: scores translated MRI slices or volumes. Paired (--pred --target): PSNR, SSIM, MAE per
+// image and mean, whole slice and foreground; with NIfTI files (or folders of them) per volume, mean
+// over volumes and pooled (volume mode, train/eval/volume_report.h). Unpaired (--input --translated --reconstructed --real-target):
 // cycle-consistency PSNR/SSIM/MAE and the Wasserstein distance between foreground intensity
 // distributions. docs/evaluation.md describes the conventions.
 #include <cstdio>
@@ -10,21 +11,26 @@
 #include "core/error.h"
 #include "train/io/atomic_file.h"
 #include "train/eval/metrics_report.h"
+#include "train/eval/volume_report.h"
 
 namespace {
 
-void print_mean(const char* what, const gan::train::ImageMetrics& m, size_t count) {
-  std::printf("gan_eval: %s over %zu images: PSNR %.2f dB, SSIM %.4f, MAE %.4f | foreground: PSNR %.2f dB, SSIM %.4f, MAE %.4f\n",
-              what, count, m.psnr, m.ssim, m.mae, m.psnr_fg, m.ssim_fg, m.mae_fg);
+// PSNR capped at kPsnrCap as in the reports (a pooled PSNR of identical data is infinite).
+void print_mean(const char* what, gan::train::ImageMetrics m, size_t count, const char* unit = "images") {
+  for (double* psnr : {&m.psnr, &m.psnr_fg})
+    if (*psnr > gan::train::kPsnrCap) *psnr = gan::train::kPsnrCap;
+  std::printf("gan_eval: %s over %zu %s: PSNR %.2f dB, SSIM %.4f, MAE %.4f | foreground: PSNR %.2f dB, SSIM %.4f, MAE %.4f\n",
+              what, count, unit, m.psnr, m.ssim, m.mae, m.psnr_fg, m.ssim_fg, m.mae_fg);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string pred, target, input, translated, reconstructed, real_target, json_path, csv_path;
-  CLI::App app{"Scores translated MRI slices (PNG folders, values read as [0, 1], data range 1)."};
-  app.add_option("--pred", pred, "Paired mode: folder of predicted images");
-  app.add_option("--target", target, "Paired mode: folder of target images (same file names)");
+  CLI::App app{"Scores translated MRI slices (PNG folders, values read as [0, 1]) or volumes (NIfTI files or "
+               "folders, each pair mapped to [0, 1] by the target's robust intensity window); data range 1."};
+  app.add_option("--pred", pred, "Paired mode: folder of predicted images, or a NIfTI volume or folder of them");
+  app.add_option("--target", target, "Paired mode: folder of target images (same file names), or NIfTI volume(s)");
   app.add_option("--input", input, "Unpaired mode: folder of input images");
   app.add_option("--translated", translated, "Unpaired mode: folder of translated images");
   app.add_option("--reconstructed", reconstructed, "Unpaired mode: folder of reconstructions (same names as --input)");
@@ -56,12 +62,26 @@ int main(int argc, char** argv) {
     std::string csv;
     if (paired) {
       if (pred.empty() || target.empty()) throw gan::InputError(pred.empty() ? "--pred: required with --target" : "--target: required with --pred");
-      gan::train::PairedReport r = gan::train::evaluate_paired(
-          pred, target,
-          baseline == "invert" ? gan::train::PredTransform::invert : gan::train::PredTransform::none);
-      print_mean("paired", r.mean, r.images.size());
-      report = gan::train::to_json(r);
-      csv = gan::train::to_csv(r.images, r.mean);
+      const auto transform =
+          baseline == "invert" ? gan::train::PredTransform::invert : gan::train::PredTransform::none;
+      const bool pred_volumes = gan::train::is_volume_input(pred), target_volumes = gan::train::is_volume_input(target);
+      if (pred_volumes != target_volumes) {
+        throw gan::InputError("--pred " + pred + " is " + (pred_volumes ? "NIfTI volumes" : "image slices") +
+                              " but --target " + target + " is " + (target_volumes ? "NIfTI volumes" : "image slices") +
+                              ": give both of one kind");
+      }
+      if (pred_volumes) {
+        gan::train::VolumeReport r = gan::train::evaluate_paired_volumes(pred, target, transform);
+        print_mean("paired, mean", r.paired.mean, r.paired.images.size(), "volumes");
+        print_mean("paired, pooled", r.pooled, r.paired.images.size(), "volumes");
+        report = gan::train::to_json(r);
+        csv = gan::train::to_csv(r.paired.images, r.paired.mean);
+      } else {
+        gan::train::PairedReport r = gan::train::evaluate_paired(pred, target, transform);
+        print_mean("paired", r.mean, r.images.size());
+        report = gan::train::to_json(r);
+        csv = gan::train::to_csv(r.images, r.mean);
+      }
     } else {
       for (auto [flag, value] : {std::pair{"--input", &input}, {"--translated", &translated},
                                  {"--reconstructed", &reconstructed}, {"--real-target", &real_target}}) {

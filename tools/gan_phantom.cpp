@@ -1,4 +1,5 @@
-// gan_phantom: writes the built-in MRI phantom data set (trainA/ trainB/ testA/ testB/ PNG folders).
+// gan_phantom: writes the built-in MRI phantom data set (trainA/ trainB/ testA/ testB/ folders of
+// PNG slices, or of NIfTI volumes with --format nifti).
 // docs/phantom.md describes the anatomy, the tissue parameters and the protocols.
 #include <cstdio>
 #include <string>
@@ -7,10 +8,30 @@
 
 #include "core/error.h"
 #include "train/phantom/phantom.h"
+#include "train/phantom/phantom_volume.h"
+
+namespace {
+
+void print_summary(const gan::train::PhantomOptions& o, const gan::train::PhantomSummary& s) {
+  if (o.format == gan::train::PhantomFormat::nifti) {
+    gan::train::VoxelSize v = gan::train::phantom_voxel_size(o);
+    std::printf("gan_phantom: wrote %d volumes (%dx%dx%d, voxel %.3fx%.3fx%.3f mm, float32): trainA %d + trainB %d "
+                "(disjoint subjects), testA/testB %d paired, to %s in %.2f s\n",
+                s.files, o.size, o.size, o.slices, v.dx, v.dy, v.dz, o.subjects, o.subjects, o.test_subjects,
+                o.out.c_str(), s.seconds);
+    return;
+  }
+  std::printf("gan_phantom: wrote %d slices (%dx%d, %d-bit): trainA %d + trainB %d (disjoint subjects), "
+              "testA/testB %d paired, to %s in %.2f s\n",
+              s.files, o.size, o.size, o.bit_depth, o.subjects * o.slices, o.subjects * o.slices,
+              o.test_subjects * o.slices, o.out.c_str(), s.seconds);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   gan::train::PhantomOptions o;
-  std::string montage;
+  std::string montage, format = "png";
   int montage_columns = 4;
   CLI::App app{"Writes a synthetic T1w/T2w MRI head phantom: trainA (T1w) and trainB (T2w) from disjoint "
                "subjects, testA/testB paired (same subjects and slices, same file names)."};
@@ -22,6 +43,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "Random seed (the output is a deterministic function of it)")->capture_default_str();
   app.add_option("--noise", o.noise, "Rician noise sigma as a fraction of full scale (0 = none)")->capture_default_str();
   app.add_option("--bias", o.bias, "Bias field amplitude (0 = none)")->capture_default_str();
+  app.add_option("--format", format,
+                 "png: one 2-D PNG file per slice; nifti: one 3-D .nii.gz volume per subject and contrast")
+      ->capture_default_str();
   app.add_option("--bit-depth", o.bit_depth, "PNG bit depth: 8 or 16")->capture_default_str();
   app.add_option("--supersample", o.supersample, "Partial-volume supersampling per pixel side")->capture_default_str();
   app.add_option("--montage", montage, "Also write an 8-bit PNG montage (T1w row over T2w row) to this file");
@@ -35,14 +59,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    o.format = gan::train::parse_phantom_format(format);
     gan::train::PhantomSummary s = gan::train::write_phantom_dataset(o);
-    std::printf("gan_phantom: wrote %d slices (%dx%d, %d-bit): trainA %d + trainB %d (disjoint subjects), "
-                "testA/testB %d paired, to %s in %.2f s\n",
-                s.files, o.size, o.size, o.bit_depth, o.subjects * o.slices, o.subjects * o.slices,
-                o.test_subjects * o.slices, o.out.c_str(), s.seconds);
+    print_summary(o, s);
     if (s.stale_files > 0)
-      std::fprintf(stderr, "gan_phantom: warning: %d other image files already in the folders under %s\n",
-                   s.stale_files, o.out.c_str());
+      std::fprintf(stderr, "gan_phantom: warning: %d other %s files already in the folders under %s\n",
+                   s.stale_files, o.format == gan::train::PhantomFormat::png ? "image" : "NIfTI", o.out.c_str());
     if (!montage.empty()) {
       gan::io::save_png(montage, gan::train::phantom_montage(o, montage_columns), 8);
       std::printf("gan_phantom: montage %s\n", montage.c_str());

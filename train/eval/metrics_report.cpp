@@ -156,6 +156,8 @@ UnpairedReport evaluate_unpaired(const std::string& input_dir, const std::string
   return report;
 }
 
+nlohmann::json to_json(const ImageMetrics& metrics) { return metrics_json(metrics); }
+
 nlohmann::json to_json(const PairedReport& report) {
   return {{"mode", "paired"},
           {"pred", report.pred_dir},

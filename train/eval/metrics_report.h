@@ -48,6 +48,8 @@ struct UnpairedReport {
 UnpairedReport evaluate_unpaired(const std::string& input_dir, const std::string& translated_dir,
                                  const std::string& reconstructed_dir, const std::string& real_target_dir);
 
+// {"psnr", "ssim", "mae", "psnr_fg", "ssim_fg", "mae_fg"}: PSNR capped at kPsnrCap, NaN as null.
+nlohmann::json to_json(const ImageMetrics& metrics);
 nlohmann::json to_json(const PairedReport& report);
 nlohmann::json to_json(const UnpairedReport& report);
 std::string to_csv(const std::vector<ScoredImage>& images, const ImageMetrics& mean);

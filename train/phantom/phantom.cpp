@@ -4,11 +4,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <set>
+#include <stdexcept>
 #include <system_error>
 
 #include "core/error.h"
 #include "train/phantom/phantom_mri.h"
 #include "train/phantom/phantom_random.h"
+#include "train/phantom/phantom_volume.h"
 
 namespace gan::train {
 
@@ -29,7 +31,43 @@ std::string slice_file_name(int subject, int slice) {
   return buf;
 }
 
+// The PNG format: one file per (split, subject, slice).
+PhantomSummary write_phantom_slices(const PhantomOptions& o);
+
 }  // namespace
+
+const char* const kPhantomSplits[4] = {"trainA", "trainB", "testA", "testB"};
+
+PhantomFormat parse_phantom_format(const std::string& name) {
+  if (name == "png") return PhantomFormat::png;
+  if (name == "nifti") return PhantomFormat::nifti;
+  throw InputError("--format: unknown format '" + name + "' (expected png or nifti)");
+}
+
+void create_phantom_folders(const PhantomOptions& o) {
+  for (const char* split : kPhantomSplits) {
+    std::error_code ec;
+    fs::path dir = fs::path(o.out) / split;
+    fs::create_directories(dir, ec);
+    if (ec || !fs::is_directory(dir)) {
+      throw InputError("--out " + o.out + ": cannot create folder " + dir.string() + ": " +
+                       (ec ? ec.message() : std::string("not a directory")));
+    }
+  }
+}
+
+int count_stale_phantom_files(const PhantomOptions& o, const std::set<std::string>& planned,
+                              bool (*is_data_file)(const std::string& name)) {
+  int stale = 0;
+  for (const char* split : kPhantomSplits) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(fs::path(o.out) / split, ec)) {
+      std::string name = entry.path().filename().string();
+      if (is_data_file(name) && !planned.count(std::string(split) + "/" + name)) ++stale;
+    }
+  }
+  return stale;
+}
 
 void validate_phantom_options(const PhantomOptions& o) {
   require(o.subjects >= 1 && o.subjects <= 100000, "--subjects", "must be in [1, 100000]", o.subjects);
@@ -76,18 +114,19 @@ io::Image render_phantom_slice(const PhantomOptions& o, const TissueMaps& maps, 
 }
 
 PhantomSummary write_phantom_dataset(const PhantomOptions& o) {
+  switch (o.format) {
+    case PhantomFormat::png: return write_phantom_slices(o);
+    case PhantomFormat::nifti: return write_phantom_volumes(o);
+  }
+  throw std::logic_error("write_phantom_dataset: unknown format");
+}
+
+namespace {
+
+PhantomSummary write_phantom_slices(const PhantomOptions& o) {
   validate_phantom_options(o);
   auto start = std::chrono::steady_clock::now();
-  const char* splits[] = {"trainA", "trainB", "testA", "testB"};
-  for (const char* split : splits) {
-    std::error_code ec;
-    fs::path dir = fs::path(o.out) / split;
-    fs::create_directories(dir, ec);
-    if (ec || !fs::is_directory(dir)) {
-      throw InputError("--out " + o.out + ": cannot create folder " + dir.string() + ": " +
-                       (ec ? ec.message() : std::string("not a directory")));
-    }
-  }
+  create_phantom_folders(o);
   std::vector<PhantomSlice> plan = plan_phantom_dataset(o);
 
   // One job per (subject, slice): the tissue maps are built once and rendered in each contrast the
@@ -127,16 +166,12 @@ PhantomSummary write_phantom_dataset(const PhantomOptions& o) {
   summary.files = static_cast<int>(plan.size());
   std::set<std::string> planned;
   for (const auto& p : plan) planned.insert(p.split + "/" + p.file_name);
-  for (const char* split : splits) {
-    std::error_code ec;
-    for (const auto& entry : fs::directory_iterator(fs::path(o.out) / split, ec)) {
-      std::string name = entry.path().filename().string();
-      if (io::is_image_file_name(name) && !planned.count(std::string(split) + "/" + name)) ++summary.stale_files;
-    }
-  }
+  summary.stale_files = count_stale_phantom_files(o, planned, io::is_image_file_name);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
+
+}  // namespace
 
 io::Image phantom_montage(const PhantomOptions& o, int columns) {
   validate_phantom_options(o);

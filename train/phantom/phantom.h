@@ -1,9 +1,11 @@
 // The built-in MRI phantom data set: trainA/ (T1-weighted) and trainB/ (T2-weighted) from disjoint
 // subjects (unpaired), testA/ and testB/ from the same test subjects and slices in both contrasts
 // (paired, same file names). Every file is a deterministic function of (seed, subject, slice).
+// Written as PNG slices (this file) or as one NIfTI volume per subject (phantom_volume.h).
 // Anatomy: phantom_anatomy.h; contrast: phantom_mri.h; docs/phantom.md.
 #pragma once
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,15 @@
 #include "train/phantom/phantom_anatomy.h"
 
 namespace gan::train {
+
+// How the data set is stored. Adding a format is one enumerator, one name in
+// parse_phantom_format and one branch in write_phantom_dataset.
+enum class PhantomFormat {
+  png,    // one 2-D PNG file per slice (the trainer's image folders)
+  nifti,  // one 3-D NIfTI volume per subject and contrast (phantom_volume.h)
+};
+// "png" or "nifti"; anything else throws gan::InputError naming --format.
+PhantomFormat parse_phantom_format(const std::string& name);
 
 struct PhantomOptions {
   std::string out;        // folder that receives trainA/ trainB/ testA/ testB/
@@ -23,6 +34,7 @@ struct PhantomOptions {
   double bias = 0.1;      // bias field amplitude; 0 = none
   int bit_depth = 16;     // of the PNG files: 8 or 16
   int supersample = 4;    // partial-volume supersampling per pixel side
+  PhantomFormat format = PhantomFormat::png;
 };
 // Throws gan::InputError naming the flag when an option is out of range.
 void validate_phantom_options(const PhantomOptions& options);
@@ -49,9 +61,19 @@ struct PhantomSummary {
   int stale_files = 0;  // image files already in the split folders that this plan did not write
   double seconds = 0;
 };
-// Creates the four folders under options.out and writes every planned slice (in parallel; the
-// bytes do not depend on the thread count). Throws gan::InputError if a folder or file can't be written.
+// Creates the four folders under options.out and writes the data set in options.format: every
+// planned slice (PNG) or volume (NIfTI), in parallel; the bytes do not depend on the thread count.
+// Throws gan::InputError if a folder or file can't be written.
 PhantomSummary write_phantom_dataset(const PhantomOptions& options);
+
+// Shared by the writers of every format.
+extern const char* const kPhantomSplits[4];  // "trainA", "trainB", "testA", "testB"
+// Creates options.out/<split> for every split; gan::InputError naming --out if one can't be made.
+void create_phantom_folders(const PhantomOptions& options);
+// Files in the split folders for which is_data_file(name) holds but that are not in `planned`
+// ("<split>/<file name>"): left over from an earlier run with other flags.
+int count_stale_phantom_files(const PhantomOptions& options, const std::set<std::string>& planned,
+                              bool (*is_data_file)(const std::string& name));
 
 // A grid for looking at the phantom: the top row T1-weighted, the bottom row T2-weighted, `columns`
 // paired test slices (from the test subjects, or train A subjects if there are none).

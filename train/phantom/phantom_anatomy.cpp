@@ -82,7 +82,7 @@ struct SliceGeometry {
 
 SliceGeometry build_geometry(const PhantomSubject& s, double z) {
   SliceGeometry g;
-  const double h = 0.30 + 0.45 * z + s.level_offset;
+  const double h = kSlabBottomLevel + kSlabLevels * z + s.level_offset;
   g.level = h;
   g.o = s.noise_offset;
   const double profile = std::sqrt(std::max(0.04, 1 - sq((h - 0.3) / 0.72)));

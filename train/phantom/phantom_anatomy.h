@@ -60,6 +60,10 @@ struct TissueMaps {
   }
 };
 
+// The slab the slices cover, in anatomical heights (0 = skull base, 1 = vertex): slice position
+// z in [0, 1] is at height kSlabBottomLevel + kSlabLevels * z (plus the subject's level_offset).
+constexpr double kSlabBottomLevel = 0.30, kSlabLevels = 0.45;
+
 // z in [0, 1]: position of the slice in the slab, from the level of the lateral ventricles (0) to
 // the upper convexity (1); the anatomy changes smoothly with z. Each pixel is supersampled on a
 // supersample x supersample grid; the fractions are the shares of the samples per tissue.
