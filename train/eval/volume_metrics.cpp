@@ -84,8 +84,10 @@ VolumeSums score_volume(const float* pred, const float* target, int nx, int ny, 
 
 VolumeSums compare_volumes(const io::Volume& pred, const io::Volume& target) {
   require_same_grid(pred, "pred", target, "target");
-  const IntensityWindow w = robust_window(target.voxels);
-  std::vector<float> p = to_unit_range(pred.voxels, w), t = to_unit_range(target.voxels, w);
+  // Each through its own window: MRI intensities have no absolute scale, and gan_infer writes a
+  // translation on its input's scale (a T1 scan's numbers for a synthetic T2).
+  std::vector<float> p = to_unit_range(pred.voxels, robust_window(pred.voxels));
+  std::vector<float> t = to_unit_range(target.voxels, robust_window(target.voxels));
   return score_volume(p.data(), t.data(), target.nx, target.ny, target.nz);
 }
 
@@ -106,29 +108,13 @@ void invert_foreground_volume(std::vector<float>& voxels, int nx, int ny, int nz
   }
 }
 
-std::array<std::array<double, 4>, 3> voxel_to_world(const io::NiftiGeometry& g) {
-  std::array<std::array<double, 4>, 3> m{};
-  if (g.sform_code > 0) {
-    for (int r = 0; r < 3; ++r)
-      for (int c = 0; c < 4; ++c) m[r][c] = g.srow[r][c];
-  } else if (g.qform_code > 0) {
-    mat44 q = nifti_quatern_to_mat44(g.quatern_b, g.quatern_c, g.quatern_d, g.qoffset_x, g.qoffset_y, g.qoffset_z,
-                                     g.pixdim[1], g.pixdim[2], g.pixdim[3], g.qfac);
-    for (int r = 0; r < 3; ++r)
-      for (int c = 0; c < 4; ++c) m[r][c] = q.m[r][c];
-  } else {
-    for (int r = 0; r < 3; ++r) m[r][r] = g.pixdim[r + 1];
-  }
-  return m;
-}
-
 void require_same_grid(const io::Volume& pred, const std::string& pred_name, const io::Volume& target,
                        const std::string& target_name) {
   if (pred.nx != target.nx || pred.ny != target.ny || pred.nz != target.nz) {
     throw InputError(pred_name + ": dims " + dims_text(pred) + " differ from " + target_name + " (" +
                      dims_text(target) + ")");
   }
-  const auto a = voxel_to_world(pred.geometry), b = voxel_to_world(target.geometry);
+  const io::Affine a = io::voxel_to_ras(pred.geometry), b = io::voxel_to_ras(target.geometry);
   double worst = 0;
   for (int r = 0; r < 3; ++r)
     for (int c = 0; c < 4; ++c) worst = std::max(worst, std::abs(a[r][c] - b[r][c]));

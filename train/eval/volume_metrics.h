@@ -1,6 +1,6 @@
 // Scores of whole 3-D volumes (gan_eval's volume mode) built from the slice metrics of metrics.h:
-// both volumes are mapped to [0, 1] with the target's robust_window (train/data/intensity.h), so
-// the numbers use data range 1 like the slice scores. docs/evaluation.md states every convention.
+// each volume is mapped to [0, 1] with its own robust_window (train/data/intensity.h), so the
+// numbers use data range 1 like the slice scores. docs/evaluation.md states every convention.
 //   PSNR, MAE:  over all voxels; *_fg over the voxels of the foreground mask.
 //   SSIM:       the mean of the 2-D ssim() of the axial slices (the volume's third axis) that have
 //               foreground; *_fg uses each slice's mask.
@@ -33,7 +33,7 @@ ImageMetrics metrics_from_sums(const VolumeSums& sums);
 // Scores pred against target, both already in [0, 1], nx * ny * nz voxels, x fastest.
 VolumeSums score_volume(const float* pred, const float* target, int nx, int ny, int nz);
 
-// Maps both volumes to [0, 1] with the target's robust_window and scores them (the grid must match:
+// Maps each volume to [0, 1] with its own robust_window and scores them (the grid must match:
 // require_same_grid with the names "pred" and "target").
 VolumeSums compare_volumes(const io::Volume& pred, const io::Volume& target);
 
@@ -51,8 +51,5 @@ constexpr double kAffineTolerance = 1e-3;
 void require_same_grid(const io::Volume& pred, const std::string& pred_name, const io::Volume& target,
                        const std::string& target_name);
 
-// The voxel-to-world matrix (3 x 4, mm) a viewer uses: the sform if its code is set, else the
-// qform if its code is set, else the voxel sizes on the diagonal.
-std::array<std::array<double, 4>, 3> voxel_to_world(const io::NiftiGeometry& geometry);
 
 }  // namespace gan::train

@@ -70,14 +70,10 @@ std::vector<VolumePair> pair_volumes(const std::string& pred, const std::string&
 VolumeSums score_pair(const VolumePair& pair, PredTransform transform) {
   io::Volume p = io::load_nifti(pair.pred), t = io::load_nifti(pair.target);
   require_same_grid(p, pair.pred, t, pair.target);
-  const IntensityWindow target_window = robust_window(t.voxels);
-  std::vector<float> t01 = to_unit_range(t.voxels, target_window), p01;
-  if (transform == PredTransform::invert) {
-    p01 = to_unit_range(p.voxels, robust_window(p.voxels));
-    invert_foreground_volume(p01, p.nx, p.ny, p.nz);
-  } else {
-    p01 = to_unit_range(p.voxels, target_window);
-  }
+  if (transform == PredTransform::none) return compare_volumes(p, t);
+  std::vector<float> t01 = to_unit_range(t.voxels, robust_window(t.voxels));
+  std::vector<float> p01 = to_unit_range(p.voxels, robust_window(p.voxels));
+  invert_foreground_volume(p01, p.nx, p.ny, p.nz);
   return score_volume(p01.data(), t01.data(), t.nx, t.ny, t.nz);
 }
 

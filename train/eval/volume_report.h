@@ -24,9 +24,8 @@ bool is_volume_input(const std::string& path);
 
 // pred and target: two NIfTI files, or two folders whose NIfTI files are matched by name (each file
 // needs a same-named partner, else gan::InputError naming the missing one). Every pair must be on
-// the same grid (require_same_grid). Both are mapped to [0, 1] with the target's robust_window;
-// the invert baseline instead maps the prediction with its own window (it is an input of another
-// contrast, on its own scale) and then takes 1 - x inside each slice's foreground.
+// the same grid (require_same_grid). Each is mapped to [0, 1] with its own robust_window; the
+// invert baseline then takes 1 - x inside each slice's foreground of the prediction.
 VolumeReport evaluate_paired_volumes(const std::string& pred, const std::string& target,
                                      PredTransform transform = PredTransform::none);
 
