@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end, on built-in data: installs dependencies, builds, generates a paired
-# MRI head phantom (T1w and T2w), trains a CycleGAN T1 -> T2 on its unpaired training part within
-# a time budget, translates the paired test slices, scores them against the real T2 slices and
+# MRI head phantom as NIfTI volumes (T1w and T2w), trains a CycleGAN T1 -> T2 on its unpaired
+# training volumes within a time budget, translates the paired test T1 volumes into NIfTI
+# volumes, scores them against the real T2 volumes (whole volumes, and slice by slice) and
 # against two trivial baselines, and writes demo-out/report/index.html.
 #   tools/demo.sh                  at most 10 minutes of training on the CPU (or a GPU when present)
 #   tools/demo.sh --minutes 3      another training budget
@@ -33,7 +34,7 @@ cd "$root"
 
 # The demo configuration: a U-Net CycleGAN at 128x128 (ngf/ndf 32), the seed tutorial's recipe
 # (BCE loss, lambda 10, identity 0.5, Adam 2e-4 / 0.5) without the image pool (the cheaper
-# single-forward step), on 6 + 6 training subjects x 12 slices: 8 epochs at the base
+# single-forward step), on 6 + 6 training volumes x 12 axial slices: 8 epochs at the base
 # learning rate and 8 of linear decay = 1152 steps, about 4.5 minutes at 4.4 images/s on two
 # quiet cores; a slower machine stops at the 10-minute budget instead.
 size=128 ngf=32 subjects=6 slices=12 epochs=8 pool=0
@@ -62,7 +63,7 @@ else
     build=build
     cmake -S . -B $build -DCMAKE_BUILD_TYPE=Release -DGAN_CUDA=OFF -DGAN_CUDA_EMU=ON >/dev/null
   fi
-  cmake --build $build -j "$jobs" --target gan_phantom gan_train gan_infer gan_eval gan_report
+  cmake --build $build -j "$jobs" --target gan_phantom gan_train gan_infer gan_eval gan_report gan_slices
   bin=$root/$build/bin
 fi
 
@@ -81,34 +82,49 @@ data=$out/data run=$out/run pred=$out/pred evals=$out/eval
 rm -rf "$run" "$pred" "$evals"
 mkdir -p "$evals"
 
-echo "== 1/5 phantom: $subjects + $subjects training subjects (unpaired), 2 paired test subjects"
+echo "== 1/6 phantom volumes: $subjects + $subjects training subjects (unpaired), 2 paired test subjects"
 rm -rf "$data"
-"$bin/gan_phantom" --out "$data" --size $size --subjects $subjects --slices $slices \
+"$bin/gan_phantom" --out "$data" --format nifti --size $size --subjects $subjects --slices $slices \
   --test-subjects 2 --seed 1
 
 [[ -z $threads ]] && threads=$( [[ -r /proc/stat ]] && idle_cores || echo 0)
-echo "== 2/5 train on $device, $threads CPU threads ($( ((steps)) && echo "$steps steps" || echo "$minutes minutes"))"
+echo "== 2/6 train on $device, $threads CPU threads ($( ((steps)) && echo "$steps steps" || echo "$minutes minutes"))"
 budget=(--minutes "$minutes")
 ((steps)) && budget=(--steps "$steps")
 "$bin/gan_train" --data-a "$data/trainA" --data-b "$data/trainB" --out "$run" --gen unet \
   --size $size --load-size $((size + size / 8)) --ngf $ngf --ndf $ngf --epochs $epochs \
   --decay-epochs $epochs --pool $pool --device $device --threads $threads --log-every 50 "${budget[@]}"
 
-echo "== 3/5 translate the test T1 slices"
+echo "== 3/6 translate the test T1 volumes into T2 volumes (NIfTI)"
 "$bin/gan_infer" --checkpoint "$run/checkpoints/latest.safetensors" --direction t1-to-t2 \
   --input "$data/testA" --output "$pred" --device $device
 
-echo "== 4/5 evaluate against the real T2 slices, and the baselines"
-"$bin/gan_eval" --pred "$pred" --target "$data/testB" --json "$evals/model.json" --csv "$evals/model.csv"
-"$bin/gan_eval" --pred "$data/testA" --target "$data/testB" --json "$evals/identity.json"
-"$bin/gan_eval" --pred "$data/testA" --target "$data/testB" --baseline invert --json "$evals/invert.json"
+echo "== 4/6 axial slices of the test volumes and the translations (16-bit PNG, as training sees them)"
+slices_dir=$out/slices
+rm -rf "$slices_dir"
+for what in testA testB pred; do
+  src=$data/$what
+  [[ $what == pred ]] && src=$pred
+  "$bin/gan_slices" --input "$src" --output "$slices_dir/$what"
+done
 
-echo "== 5/5 report"
-"$bin/gan_report" --run "$run" --out "$out/report" --eval "CycleGAN (this run)=$evals/model.json" \
-  --eval "baseline: identity (T1 as is)=$evals/identity.json" \
-  --eval "baseline: inverted T1=$evals/invert.json" \
-  --input "$data/testA" --pred "$pred" --target "$data/testB" \
-  --title "T1 -> T2 CycleGAN on the built-in phantom"
+echo "== 5/6 evaluate against the real T2 volumes and slices, and the baselines"
+"$bin/gan_eval" --pred "$pred" --target "$data/testB" --json "$evals/model_volumes.json" --csv "$evals/model_volumes.csv"
+"$bin/gan_eval" --pred "$data/testA" --target "$data/testB" --json "$evals/identity_volumes.json"
+"$bin/gan_eval" --pred "$data/testA" --target "$data/testB" --baseline invert --json "$evals/invert_volumes.json"
+"$bin/gan_eval" --pred "$slices_dir/pred" --target "$slices_dir/testB" --json "$evals/model.json" --csv "$evals/model.csv"
+"$bin/gan_eval" --pred "$slices_dir/testA" --target "$slices_dir/testB" --json "$evals/identity.json"
+"$bin/gan_eval" --pred "$slices_dir/testA" --target "$slices_dir/testB" --baseline invert --json "$evals/invert.json"
+
+echo "== 6/6 report"
+"$bin/gan_report" --run "$run" --out "$out/report" --eval "CycleGAN (this run), slices=$evals/model.json" \
+  --eval "baseline: identity (T1 as is), slices=$evals/identity.json" \
+  --eval "baseline: inverted T1, slices=$evals/invert.json" \
+  --eval "CycleGAN (this run), whole volumes=$evals/model_volumes.json" \
+  --eval "baseline: identity, whole volumes=$evals/identity_volumes.json" \
+  --eval "baseline: inverted T1, whole volumes=$evals/invert_volumes.json" \
+  --input "$slices_dir/testA" --pred "$slices_dir/pred" --target "$slices_dir/testB" \
+  --title "T1 -> T2 CycleGAN on the built-in phantom (NIfTI volumes)"
 
 headline() {  # name json -> "name: PSNR x dB, SSIM y"
   sed -n '/"mean"/,/}/p' "$2" | tr -d ' ,"' | awk -F: -v n="$1" '
@@ -116,7 +132,11 @@ headline() {  # name json -> "name: PSNR x dB, SSIM y"
 }
 echo
 echo "report: $out/report/index.html"
-echo "test set (T1 -> T2, paired phantom slices):"
+echo "test set (T1 -> T2, paired phantom volumes; slices | whole volumes):"
 headline model "$evals/model.json"
 headline identity "$evals/identity.json"
 headline inverted "$evals/invert.json"
+headline "model vol" "$evals/model_volumes.json"
+headline "ident. vol" "$evals/identity_volumes.json"
+headline "invert vol" "$evals/invert_volumes.json"
+echo "translated volumes: $pred"

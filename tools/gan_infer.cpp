@@ -97,11 +97,7 @@ std::vector<float> translate_voxels(const Translator& t, const gan::io::Volume& 
   gan::train::Progress progress(std::cerr, name + ": " + gan::train::slice_axis_name(t.axis) + " slice",
                                 "slices", plan.count, gan::train::is_terminal(std::cerr));
   for (int k = 0; k < plan.count; ++k) {
-    gan::io::Image img;
-    img.width = plan.width, img.height = plan.height;
-    img.pixels = gan::train::extract_slice(v, plan, k);
-    for (float& x : img.pixels) x = window.to_unit(x);
-    img = gan::train::to_square_pixels(img, plan);
+    gan::io::Image img = gan::train::to_square_pixels(gan::train::normalised_slice(v, plan, k, window), plan);
     std::vector<float> x(img.pixels.size());
     for (size_t i = 0; i < x.size(); ++i) x[i] = img.pixels[i] * 2.f - 1.f;
     std::vector<float> y = t.apply(x, 1, img.height, img.width);

@@ -197,10 +197,7 @@ void DomainData::build_cache(const std::vector<VolumeSource>& sources, const std
       }
       VolumeSummary summary{sources[v].name, plan.count, 0};
       for (int k = 0; k < plan.count; ++k) {
-        io::Image img;
-        img.width = plan.width, img.height = plan.height, img.channels = 1, img.bit_depth = 16;
-        img.pixels = extract_slice(vol, plan, k);
-        for (float& x : img.pixels) x = window.to_unit(x);
+        io::Image img = normalised_slice(vol, plan, k, window);
         if (foreground_fraction(img.pixels.data(), img.pixels.size()) < options_.min_foreground) continue;
         img = to_square_pixels(img, plan);
         if (std::fwrite(img.pixels.data(), sizeof(float), img.pixels.size(), out) != img.pixels.size())

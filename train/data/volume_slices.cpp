@@ -155,6 +155,14 @@ void insert_slice(std::vector<float>& voxels, const SlicePlan& p, int k, const s
   }
 }
 
+io::Image normalised_slice(const io::Volume& v, const SlicePlan& p, int k, const IntensityWindow& window) {
+  io::Image img;
+  img.width = p.width, img.height = p.height, img.channels = 1, img.bit_depth = 16;
+  img.pixels = extract_slice(v, p, k);
+  for (float& x : img.pixels) x = window.to_unit(x);
+  return img;
+}
+
 io::Image to_square_pixels(const io::Image& img, const SlicePlan& p) {
   if (!p.needs_resampling()) return img;
   return resize_image(img, p.square_width, p.square_height);

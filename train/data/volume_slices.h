@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "train/data/intensity.h"
 #include "train/io/image_io.h"
 #include "train/io/nifti_io.h"
 
@@ -50,6 +51,10 @@ SlicePlan plan_slices(const io::Volume& v, SliceAxis axis);
 std::vector<float> extract_slice(const io::Volume& v, const SlicePlan& plan, int k);
 // The inverse: writes height x width values back into the voxels of slice k.
 void insert_slice(std::vector<float>& voxels, const SlicePlan& plan, int k, const std::vector<float>& values);
+
+// Slice k as a grey image of plan.width x plan.height, each value mapped by window.to_unit: what
+// the network sees of a volume (before square_pixels), in training and in gan_infer.
+io::Image normalised_slice(const io::Volume& v, const SlicePlan& plan, int k, const IntensityWindow& window);
 
 // A grey [0, 1] image of plan.width x plan.height resampled to square pixels (plan.square_*) and
 // back (to plan.width x plan.height). Both return the image unchanged when nothing is needed.
