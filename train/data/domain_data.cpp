@@ -213,11 +213,13 @@ void DomainData::build_cache(const std::vector<VolumeSource>& sources, const std
       if (log) {
         const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         const double rate = (v + 1) / std::max(secs, 1e-9);
+        char speed[64];
+        std::snprintf(speed, sizeof speed, "%.2f volumes/s", rate);
         *log << "data " << options_.tag << ": volume " << v + 1 << "/" << sources.size() << " "
              << summary.name << ": " << summary.kept << " of " << summary.slices << " "
              << slice_axis_name(options_.slice_axis) << " slices kept (" << plan.width << "x"
              << plan.height << (plan.needs_resampling() ? " resampled to square pixels" : "")
-             << "); " << rate << " volumes/s, ETA " << format_duration((sources.size() - v - 1) / rate) << "\n";
+             << "); " << speed << ", ETA " << format_duration((sources.size() - v - 1) / rate) << std::endl;
       }
     }
     if (std::fflush(out) != 0 || ::fsync(fileno(out)) != 0) throw InputError(temp + ": write failed (disk full?)");
