@@ -124,16 +124,18 @@ __global__ void __launch_bounds__(256) conv_wmma_kernel(P prob) {
     if (k0 + BK < prob.k_end) load_slice(k0 + BK);  // in flight while this slice is multiplied
     GAN_CONV_UNROLL
     for (int kk = 0; kk < BK; kk += 8) {
-      wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::col_major> a[FM];
+      // The warp's FN B fragments, then one A fragment at a time (fewer live registers than
+      // holding all FM A fragments: the difference between spilling and not under 2 blocks/SM).
       wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, wmma::row_major> b[FN];
-      GAN_CONV_UNROLL
-      for (int i = 0; i < FM; ++i) wmma::load_matrix_sync(a[i], &sm.a[kk][wm + 16 * i], lda);
       GAN_CONV_UNROLL
       for (int j = 0; j < FN; ++j) wmma::load_matrix_sync(b[j], &sm.b[kk][wn + 16 * j], ldb);
       GAN_CONV_UNROLL
-      for (int i = 0; i < FM; ++i)
+      for (int i = 0; i < FM; ++i) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, wmma::col_major> a;
+        wmma::load_matrix_sync(a, &sm.a[kk][wm + 16 * i], lda);
         GAN_CONV_UNROLL
-        for (int j = 0; j < FN; ++j) wmma::mma_sync(acc[i][j], a[i], b[j], acc[i][j]);
+        for (int j = 0; j < FN; ++j) wmma::mma_sync(acc[i][j], a, b[j], acc[i][j]);
+      }
     }
     __syncthreads();  // everyone is done reading before the next slice is stored
   }
