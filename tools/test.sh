@@ -3,7 +3,7 @@
 #   tools/test.sh                 the full suite (cpu + cuda-emu labels) in build/
 #   GAN_TEST_LABEL=cpu tools/test.sh   only one ctest label
 # With nvcc present it also compiles the real CUDA build (sm_80, sm_90 + PTX) in build-cuda/ and
-# checks every kernel's registers for spills (tools/ptxas_report.sh, about a minute on 2 cores).
+# checks every kernel's registers for spills (tools/ptxas_report.sh, under a minute on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
