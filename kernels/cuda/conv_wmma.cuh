@@ -52,7 +52,8 @@ using TileTf32 = WmmaTile<128, 128, 16, 2, 4>;  // variant 3
 constexpr int kWmmaPad = 4;
 
 // All of the block's shared memory in one struct, so one alignment (32 bytes, wmma's rule for
-// fragment pointers) covers every tile.
+// fragment pointers) covers every tile. The declaration must say so too (GAN_SHARED_ALIGNED):
+// nvcc takes a __shared__ variable's alignment from its __align__, not from the type.
 template <class Tl>
 struct alignas(32) WmmaShared {
   float a[Tl::BK][Tl::BM + kWmmaPad];                    // A(m, k) at a[k][m]: column-major A
@@ -70,7 +71,7 @@ __global__ void __launch_bounds__(256) conv_wmma_kernel(P prob) {
   constexpr int BM = Tl::BM, BN = Tl::BN, BK = Tl::BK, WM = Tl::WM, WN = Tl::WN;
   constexpr int FM = Tl::kFragM, FN = Tl::kFragN;
   constexpr int lda = BM + kWmmaPad, ldb = BN + kWmmaPad, ldc = WN + kWmmaPad;
-  GAN_SHARED(WmmaShared<Tl>, sm, );
+  GAN_SHARED_ALIGNED(WmmaShared<Tl>, sm, , 32);
 
   prob.select(blockIdx.z);
   const int m0 = blockIdx.y * BM, n0 = blockIdx.x * BN;

@@ -131,7 +131,9 @@ void warp_collective(const char* what, void* arg, void (*fn)(void* const* lane_a
 struct SharedKey {
   char unused;
 };
-void* static_shared(const SharedKey* key, size_t bytes, size_t align = 16);
+// `align`: the declaration's alignment, as nvcc gives it: 16 for GAN_SHARED whatever the type
+// (nvcc's __align__(16) wins over a type's alignas), more only through GAN_SHARED_ALIGNED.
+void* static_shared(const SharedKey* key, size_t bytes, size_t align);
 void* dynamic_shared();
 
 struct LaunchConfig {
@@ -203,7 +205,11 @@ T from_bits(uint64_t b) {
 #define GAN_SHARED(type, name, dims)                                             \
   static ::gan::cuda::emu::SharedKey gan_shared_key_##name;                      \
   auto& name = *reinterpret_cast<type(*) dims>(                                  \
-      ::gan::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims), alignof(type dims)))
+      ::gan::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims), 16))
+#define GAN_SHARED_ALIGNED(type, name, dims, bytes)                                     \
+  static ::gan::cuda::emu::SharedKey gan_shared_key_##name;                              \
+  auto& name = *reinterpret_cast<type(*) dims>(                                          \
+      ::gan::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims), bytes))
 #define GAN_DYNAMIC_SHARED(type, name) \
   type* name = reinterpret_cast<type*>(::gan::cuda::emu::dynamic_shared())
 
