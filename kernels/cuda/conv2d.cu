@@ -227,8 +227,10 @@ void backward_weight_tiled(const float* x, const float* gy, float* dw, const Con
 }  // namespace
 
 namespace {
+// The process-wide conv math: set once by the tools at start-up, read by every auto-variant launch
+// (atomic, so a read from another thread is never torn).
 std::atomic<ConvMath> g_conv_math{ConvMath::fp32};
-}
+}  // namespace
 
 void set_conv_math(ConvMath m) { g_conv_math.store(m); }
 ConvMath conv_math() { return g_conv_math.load(); }

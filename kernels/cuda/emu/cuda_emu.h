@@ -293,10 +293,11 @@ template <class T>
 T __ldg(const T* p) { return *p; }
 
 // ---- tensor cores: the nvcuda::wmma subset of <mma.h> the TF32 convolution uses ----------------
-// Model (docs/kernels.md "The emulator's WMMA model"): a fragment is opaque on a GPU (each lane
-// holds some elements in an unspecified order), so the emulator may hold it any way it likes: here
-// every lane holds the whole tile, row-major, and num_elements is the tile's size. Element-wise
-// code over frag.x[0 .. num_elements) therefore means the same as on a GPU. What is kept exactly:
+// Model (docs/kernels.md, the emulator's "Tensor cores (WMMA)"): a fragment is opaque on a GPU
+// (each lane holds some elements in an unspecified order), so the emulator may hold it any way it
+// likes: here every lane holds the whole tile, row-major, and num_elements is the tile's size.
+// Element-wise code over frag.x[0 .. num_elements) therefore means the same as on a GPU. What is
+// kept exactly:
 //   - every call is warp-collective: all lanes of the warp must make it (a missing lane deadlocks,
 //     and the emulator reports the deadlock);
 //   - the memory layouts: load_matrix_sync reads element (r, c) at p[r * ldm + c] (row_major) or
