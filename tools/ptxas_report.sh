@@ -9,8 +9,8 @@
 #   tools/ptxas_report.sh [--out FILE] [--jobs N] [--keep DIR]
 #   GAN_PTXAS_FLAGS="-maxrregcount=64" tools/ptxas_report.sh     extra nvcc flags (experiments)
 #
-# No GPU needed. Compiles each file once for both architectures (-gencode pairs); 42 s on 2
-# quiet cores, about a minute when they are shared. Needs nvcc (CUDACXX or /usr/local/cuda/bin/nvcc) and cu++filt or c++filt.
+# No GPU needed. Compiles each file once for both architectures (-gencode pairs); 16-42 s on
+# 2 cores, about a minute when they are shared with other builds. Needs nvcc (CUDACXX or /usr/local/cuda/bin/nvcc) and cu++filt or c++filt.
 #
 # Occupancy on sm_90 (per SM): 65536 registers, allocated per warp in units of 256 (so a thread's
 # count rounds up to a multiple of 8), at most 255 per thread; at most 64 warps and 32 blocks;
