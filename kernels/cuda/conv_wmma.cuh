@@ -10,7 +10,7 @@
 //   warp:  a 64 x 32 piece of that tile (8 warps as 2 rows x 4 columns), 4 x 2 accumulator
 //          fragments of 16 x 16
 //   shared: A slice 16 x 128 stored k-major (= column-major A for wmma), B slice 16 x 128
-//          (row-major B), and a 16 x 32 staging area per warp for the epilogue
+//          (row-major B), and a 16 x 32 staging area per warp for the epilogue (35 KiB)
 //
 // Values are rounded to TF32 (wmma::__float_to_tf32) once, when a thread stores its loaded value
 // into shared memory, rather than in every fragment that later reads it (each A value is read by 4
@@ -46,10 +46,17 @@ struct WmmaTile {
 };
 using TileTf32 = WmmaTile<128, 128, 16, 2, 4>;  // variant 3
 
-// Rows of the shared tiles are padded by 4 floats (16 bytes), as in the FP32 kernel: the k-ordered
-// stores spread over 8 banks, and every fragment pointer stays 32-byte aligned (fragments start at
-// multiples of 8 rows and of 16 columns) with ldm a multiple of 4, as wmma requires.
-constexpr int kWmmaPad = 4;
+// Padding of the shared rows, in floats. A and B rows: 8, so a row is 8 banks (mod 32) past the
+// previous one. A TF32 fragment load reads, per lane (g = lane / 4, t = lane % 4), elements at
+// g + t * ld (column-major A) or t * ld + g (row-major B) -- assuming wmma keeps mma.sync's
+// m16n8k8 fragment layout, which is what it lowers to on sm_80/sm_90 (to confirm on a GPU with
+// ncu's shared-memory bank-conflict counters). With ld = 8 (mod 32) the 32 lanes hit 32 different
+// banks; with a pad of 4 two lanes share a bank. (The k-ordered stores of A become 4-way
+// conflicted instead of 2-way, but a slice is read by fragment loads 4 times as often as it is
+// stored.) The stage rows: 4. Every fragment pointer stays 32-byte aligned (fragments start at
+// multiples of 8 rows and 16 columns) with ldm a multiple of 4, as wmma requires.
+constexpr int kWmmaPad = 8;
+constexpr int kStagePad = 4;
 
 // All of the block's shared memory in one struct, so one alignment (32 bytes, wmma's rule for
 // fragment pointers) covers every tile. The declaration must say so too (GAN_SHARED_ALIGNED):
@@ -58,7 +65,7 @@ template <class Tl>
 struct alignas(32) WmmaShared {
   float a[Tl::BK][Tl::BM + kWmmaPad];                    // A(m, k) at a[k][m]: column-major A
   float b[Tl::BK][Tl::BN + kWmmaPad];                    // B(k, n) at b[k][n]: row-major B
-  float c[Tl::kWarpsM * Tl::kWarpsN][16][Tl::WN + kWmmaPad];  // per-warp epilogue staging
+  float c[Tl::kWarpsM * Tl::kWarpsN][16][Tl::WN + kStagePad];  // per-warp epilogue staging
 };
 
 // Grid and early exit exactly as conv_gemm_kernel.
@@ -70,7 +77,7 @@ __global__ void __launch_bounds__(256) conv_wmma_kernel(P prob) {
   namespace wmma = nvcuda::wmma;
   constexpr int BM = Tl::BM, BN = Tl::BN, BK = Tl::BK, WM = Tl::WM, WN = Tl::WN;
   constexpr int FM = Tl::kFragM, FN = Tl::kFragN;
-  constexpr int lda = BM + kWmmaPad, ldb = BN + kWmmaPad, ldc = WN + kWmmaPad;
+  constexpr int lda = BM + kWmmaPad, ldb = BN + kWmmaPad, ldc = WN + kStagePad;
   GAN_SHARED_ALIGNED(WmmaShared<Tl>, sm, , 32);
 
   prob.select(blockIdx.z);
