@@ -2,13 +2,19 @@
 // 256x256 with 64 base filters and one image channel (MRI slices), batch 1: the U-Net generator,
 // the ResNet-9 generator and the 70x70 PatchGAN. Every layer's forward, data gradient and weight
 // gradient, for every kernel variant and, when built with cuDNN (GAN_HAS_CUDNN), beside cuDNN's
-// fastest algorithm for the same op found by cudnnFind*AlgorithmEx (FP32 FMA math: no TF32, as our
-// kernels). Counters:
+// fastest algorithm for the same op found by cudnnFind*AlgorithmEx, twice: FP32 FMA math
+// (CUDNN_FMA_MATH: no TF32, as our variants 0-2; rows ".../cudnn") and tensor-op math
+// (CUDNN_TENSOR_OP_MATH, which lets FP32 convolutions run on TF32 tensor cores, as our variant 3;
+// rows ".../cudnn_tf32"). Counters:
 //   GFLOP/s      2 * multiply-adds of the dense convolution / time (cudaEvent timing)
-//   vs_cudnn     our GFLOP/s over cuDNN's for the same op (1 = as fast; only with cuDNN)
-//   max_rel_err  max |ours - ref| / max |ref| over the output, ref = cuDNN's result when built
-//                with cuDNN, else variant 0
+//   vs_cudnn     our GFLOP/s over cuDNN's for the same op in the same math (FP32 variants against
+//                cuDNN FP32, the TF32 variant against cuDNN TF32; 1 = as fast; only with cuDNN)
+//   max_rel_err  max |ours - ref| / max |ref| over the output, ref = cuDNN's FP32 result when
+//                built with cuDNN, else variant 0 (so TF32 rows show TF32's own error, ~1e-3)
 // Run by tools/gpu_check.sh; --benchmark_filter=unet selects one network, /v2 one variant.
+
+// Variant numbers of the two cuDNN references (ours are 0 .. kConvVariants - 1).
+constexpr int kCudnnFp32 = -1, kCudnnTf32 = -2;
 #include <benchmark/benchmark.h>
 #include <cuda_runtime.h>
 
@@ -251,11 +257,11 @@ void take_fastest(const Perf* perf, int found, CudnnOp& c) {
     }
 }
 
-// Finds (once per layer and pass) cuDNN's fastest algorithm and times it; its output is left in
-// d.ref as the reference.
-CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
+// Finds (once per layer, pass and math) cuDNN's fastest algorithm and times it. The FP32 one's
+// output is left in d.ref as the reference; the TF32 one writes to d.out (overwritten later).
+CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d, bool tf32) {
   static std::map<std::string, std::unique_ptr<CudnnOp>> cache;
-  auto& slot = cache[l.net + "." + l.name + "." + pass_name(p)];
+  auto& slot = cache[l.net + "." + l.name + "." + pass_name(p) + (tf32 ? ".tf32" : "")];
   if (slot) return *slot;
   auto c = std::make_unique<CudnnOp>();
   const ConvGeometry& g = l.g;
@@ -273,7 +279,9 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
   BENCH_CUDNN(cudnnSetConvolution2dDescriptor(c->cd, int(g.pad), int(g.pad), int(g.stride),
                                               int(g.stride), 1, 1, CUDNN_CROSS_CORRELATION,
                                               CUDNN_DATA_FLOAT));
-  BENCH_CUDNN(cudnnSetConvolutionMathType(c->cd, CUDNN_FMA_MATH));  // plain FP32, no TF32
+  // FMA math: plain FP32, no TF32. Tensor-op math: FP32 data may run on TF32 tensor cores.
+  BENCH_CUDNN(cudnnSetConvolutionMathType(c->cd, tf32 ? CUDNN_TENSOR_OP_MATH : CUDNN_FMA_MATH));
+  float* sink = tf32 ? d.out.p : d.ref.p;
   // The search may use up to 1 GiB of workspace; the winner keeps what it needs.
   const size_t search_bytes = size_t(1) << 30;
   void* search = nullptr;
@@ -284,7 +292,7 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
     case Pass::forward: {
       cudnnConvolutionFwdAlgoPerf_t perf[kMaxAlgos];
       BENCH_CUDNN(cudnnFindConvolutionForwardAlgorithmEx(c->handle, c->xd, d.x.p, c->wd, d.w.p,
-                                                         c->cd, c->yd, d.ref.p, kMaxAlgos, &found,
+                                                         c->cd, c->yd, sink, kMaxAlgos, &found,
                                                          perf, search, search_bytes));
       take_fastest(perf, found, *c);
       break;
@@ -292,7 +300,7 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
     case Pass::backward_data: {
       cudnnConvolutionBwdDataAlgoPerf_t perf[kMaxAlgos];
       BENCH_CUDNN(cudnnFindConvolutionBackwardDataAlgorithmEx(c->handle, c->wd, d.w.p, c->yd,
-                                                              d.gy.p, c->cd, c->xd, d.ref.p,
+                                                              d.gy.p, c->cd, c->xd, sink,
                                                               kMaxAlgos, &found, perf, search,
                                                               search_bytes));
       take_fastest(perf, found, *c);
@@ -301,7 +309,7 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
     case Pass::backward_weight: {
       cudnnConvolutionBwdFilterAlgoPerf_t perf[kMaxAlgos];
       BENCH_CUDNN(cudnnFindConvolutionBackwardFilterAlgorithmEx(c->handle, c->xd, d.x.p, c->yd,
-                                                                d.gy.p, c->cd, c->wd, d.ref.p,
+                                                                d.gy.p, c->cd, c->wd, sink,
                                                                 kMaxAlgos, &found, perf, search,
                                                                 search_bytes));
       take_fastest(perf, found, *c);
@@ -311,7 +319,7 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
   BENCH_CUDA(cudaFree(search));
   if (c->algo < 0) throw std::runtime_error("cuDNN found no algorithm for " + l.name);
   if (c->workspace_bytes) BENCH_CUDA(cudaMalloc(&c->workspace, c->workspace_bytes));
-  c->ms = time_ms([&] { run_cudnn(*c, p, d, d.ref.p); }, 21);
+  c->ms = time_ms([&] { run_cudnn(*c, p, d, sink); }, 21);
   BENCH_CUDA(cudaStreamSynchronize(gan::cuda::stream()));
   slot = std::move(c);
   return *slot;
@@ -322,7 +330,7 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d) {
 // Returns cuDNN's median milliseconds, or 0 without cuDNN.
 double make_reference(const Layer& l, Pass p, LayerData& d) {
 #if GAN_HAS_CUDNN
-  CudnnOp& c = cudnn_op(l, p, d);
+  CudnnOp& c = cudnn_op(l, p, d, /*tf32=*/false);
   run_cudnn(c, p, d, d.ref.p);
   BENCH_CUDA(cudaStreamSynchronize(gan::cuda::stream()));
   return c.ms;
@@ -352,15 +360,19 @@ std::string describe(const Layer& l) {
          std::to_string(hi) + "->" + std::to_string(ho);
 }
 
-// Our kernel `variant` (or cuDNN when variant < 0) on one pass of the layer.
+// Our kernel `variant` (or cuDNN: kCudnnFp32, kCudnnTf32) on one pass of the layer.
 void bench_pass(benchmark::State& state, const Layer& l, Pass layer_pass, int variant) {
   try {
     const Pass p = g_pass(l, layer_pass);
     LayerData& d = data_of(l);
-    const double cudnn_ms = make_reference(l, p, d);
+    double cudnn_ms = make_reference(l, p, d);  // FP32 reference output in d.ref
+    [[maybe_unused]] const bool tf32 = variant == kCudnnTf32 || variant == gan::cuda::kConvVariantTf32;
+#if GAN_HAS_CUDNN
+    if (tf32) cudnn_ms = cudnn_op(l, p, d, /*tf32=*/true).ms;  // compare like with like
+#endif
     auto run = [&] {
 #if GAN_HAS_CUDNN
-      if (variant < 0) return run_cudnn(cudnn_op(l, p, d), p, d, d.out.p);
+      if (variant < 0) return run_cudnn(cudnn_op(l, p, d, variant == kCudnnTf32), p, d, d.out.p);
 #endif
       run_ours(l, p, variant, d, d.out.p);
     };
@@ -408,12 +420,15 @@ int main(int argc, char** argv) {
     for (Pass p : {Pass::forward, Pass::backward_data, Pass::backward_weight}) {
       std::vector<int> variants;
 #if GAN_HAS_CUDNN
-      variants.push_back(-1);
+      variants.push_back(kCudnnFp32);
+      variants.push_back(kCudnnTf32);
 #endif
       for (int v = 0; v < gan::cuda::kConvVariants; ++v) variants.push_back(v);
       for (int v : variants) {
         const std::string name = l.net + "." + l.name + "/" + pass_name(p) + "/" +
-                                 (v < 0 ? std::string("cudnn") : "v" + std::to_string(v));
+                                 (v == kCudnnFp32   ? std::string("cudnn")
+                                  : v == kCudnnTf32 ? std::string("cudnn_tf32")
+                                                    : "v" + std::to_string(v));
         benchmark::RegisterBenchmark(name.c_str(), [&l, p, v](benchmark::State& st) {
           bench_pass(st, l, p, v);
         })->UseManualTime()->Unit(benchmark::kMicrosecond)->MinTime(0.05);

@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
   CLI::App app{"Seconds per CycleGAN training step (single forward, no image pool, BCE)"};
   models::ModelConfig config;
   int batch = 1, steps = 5, threads = 2;
-  std::string device_name = "cpu";
+  std::string device_name = "cpu", conv_math = "fp32";
   bool phases = true, ceiling = false;
   app.add_option("--gen", config.gen, "generator: unet or resnet")
       ->check(CLI::IsMember({"unet", "resnet"}))
@@ -148,6 +148,10 @@ int main(int argc, char** argv) {
   app.add_option("--device", device_name, "cpu or cuda")
       ->check(CLI::IsMember({"cpu", "cuda"}))
       ->capture_default_str();
+  app.add_option("--conv-math", conv_math,
+                 "cuda convolutions: fp32, or tf32 (tensor cores, inputs rounded to 10 mantissa bits)")
+      ->check(CLI::IsMember({"fp32", "tf32"}))
+      ->capture_default_str();
   app.add_flag("!--no-phases", phases, "do not time the phases of each step");
   app.add_flag("--ceiling", ceiling, "also measure the Eigen float32 GEMM ceiling (2048^3)");
   CLI11_PARSE(app, argc, argv);
@@ -158,6 +162,7 @@ int main(int argc, char** argv) {
     const bool cuda = device_name == "cuda";
     const Device dev = cuda ? Device::cuda : Device::cpu;
     if (cuda) device::require_cuda("bench_step --device cuda");
+    device::set_conv_math(conv_math);
 
     models::CycleGAN nets(config, /*seed=*/0);
     nets.to(dev);
@@ -175,9 +180,9 @@ int main(int argc, char** argv) {
     std::printf("params G=%lld D=%lld  fwd GFLOP G=%.3f D=%.3f\n",
                 static_cast<long long>(nets.G_AB->parameter_count()),
                 static_cast<long long>(nets.D_A->parameter_count()), fg / 1e9, fd / 1e9);
-    std::printf("gan device=%s threads=%d step=seed gen=%s size=%d ngf=%d ndf=%d batch=%d\n",
+    std::printf("gan device=%s threads=%d step=seed gen=%s size=%d ngf=%d ndf=%d batch=%d conv_math=%s\n",
                 device_name.c_str(), threads, config.gen.c_str(), config.size, config.ngf,
-                config.ndf, batch);
+                config.ndf, batch, conv_math.c_str());
     std::fflush(stdout);
 
     step.set_timing(phases);
@@ -208,7 +213,7 @@ int main(int argc, char** argv) {
     if (profile::enabled())
       std::printf("per-op profile over %d steps (GAN_PROFILE):\n%s", steps, profile::report().c_str());
     const double med = median(times);
-    std::printf("sec/step median=%.3f min=%.3f max=%.3f peak_rss_mib=%.0f\n", med,
+    std::printf("sec/step median=%.4f min=%.4f max=%.4f peak_rss_mib=%.0f\n", med,
                 *std::min_element(times.begin(), times.end()),
                 *std::max_element(times.begin(), times.end()), peak_rss_mib());
     std::printf("~GFLOP/step=%.1f -> %.1f GFLOP/s\n", step_flop / 1e9, step_flop / med / 1e9);

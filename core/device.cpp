@@ -10,10 +10,33 @@
 #include "core/caching_allocator.h"
 #if GAN_HAS_CUDA
 #include "core/cuda_allocator.h"
+#include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/runtime.h"
 #endif
 
 namespace gan::device {
+
+#if !GAN_HAS_CUDA
+static std::string g_conv_math = "fp32";  // kept for conv_math() only
+#endif
+
+void set_conv_math(const std::string& mode) {
+  if (mode != "fp32" && mode != "tf32")
+    throw std::invalid_argument("conv math must be fp32 or tf32, got '" + mode + "'");
+#if GAN_HAS_CUDA
+  cuda::set_conv_math(mode == "tf32" ? cuda::ConvMath::tf32 : cuda::ConvMath::fp32);
+#else
+  g_conv_math = mode;
+#endif
+}
+
+std::string conv_math() {
+#if GAN_HAS_CUDA
+  return cuda::conv_math() == cuda::ConvMath::tf32 ? "tf32" : "fp32";
+#else
+  return g_conv_math;
+#endif
+}
 
 static bool g_poison = false;
 void set_poison_new_buffers(bool on) { g_poison = on; }

@@ -6,6 +6,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "core/tensor.h"
 
@@ -23,6 +24,13 @@ void release(void* p, size_t bytes, Device d);
 void copy(void* dst, Device dst_dev, const void* src, Device src_dev, size_t bytes);
 void set_zero(void* p, size_t bytes, Device d);
 void synchronize();
+
+// The arithmetic of the cuda device's convolutions for the whole process: "fp32" (the default:
+// FP32 FMAs) or "tf32" (TF32 tensor cores, inputs rounded to 10 mantissa bits; docs/kernels.md).
+// Throws std::invalid_argument for any other name. The cpu device always computes in FP32; in a
+// build without a CUDA backend the setting is kept but changes nothing. Set it before training.
+void set_conv_math(const std::string& mode);
+std::string conv_math();
 
 // Testing aid: when on, every new tensor buffer starts as NaN, so an element a kernel forgets to
 // write shows up as NaN in the result instead of passing by luck.

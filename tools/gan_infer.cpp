@@ -164,7 +164,7 @@ void translate_folder(const Translator& t, const std::string& in, const std::str
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string checkpoint, direction, input, output, device = "cpu";
+  std::string checkpoint, direction, input, output, device = "cpu", conv_math = "fp32";
   CLI::App app{"Translate MRI slices or volumes with a trained CycleGAN generator."};
   app.add_option("--checkpoint", checkpoint, "Checkpoint written by gan_train")->required();
   app.add_option("--direction", direction, "t1-to-t2 (G_AB) or t2-to-t1 (G_BA)")
@@ -184,6 +184,10 @@ int main(int argc, char** argv) {
                  "Volumes: translate slices along this body axis (the one the model was trained "
                  "on): axial, coronal or sagittal")
       ->capture_default_str();
+  app.add_option("--conv-math", conv_math,
+                 "cuda convolutions: fp32, or tf32 (tensor cores, inputs rounded to 10 mantissa bits)")
+      ->check(CLI::IsMember({"fp32", "tf32"}))
+      ->capture_default_str();
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -196,6 +200,7 @@ int main(int argc, char** argv) {
   try {
     if (device != "cpu" && device != "cuda")
       throw std::invalid_argument("--device must be cpu or cuda, got '" + device + "'");
+    gan::device::set_conv_math(conv_math);
     Translator t;
     if (device == "cuda") {
       gan::device::require_cuda("--device cuda");

@@ -110,6 +110,11 @@ int main(int argc, char** argv) {
   app.add_option("--log-every", c.log_every, "Steps between progress lines when not a terminal")
       ->capture_default_str();
   app.add_option("--threads", c.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  std::string conv_math = "fp32";
+  app.add_option("--conv-math", conv_math,
+                 "cuda convolutions: fp32, or tf32 (tensor cores, inputs rounded to 10 mantissa bits)")
+      ->check(CLI::IsMember({"fp32", "tf32"}))
+      ->capture_default_str();
   app.add_option("--gan-loss", c.gan_loss, "Adversarial loss: bce or lsgan")->capture_default_str();
   app.add_option("--pool", c.pool, "Image pool size (0 = off, the single-forward step)")
       ->capture_default_str();
@@ -130,13 +135,15 @@ int main(int argc, char** argv) {
 
   try {
     gan::set_num_threads(c.threads);  // OpenMP and Eigen together; 0 keeps all cores
+    gan::device::set_conv_math(conv_math);
     gan::train::Trainer trainer(c, resume, std::cout);
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     trainer.set_stop_flag(&g_stop_signal);
     auto& n = trainer.nets();
     std::cout << "device " << c.device
-              << (c.device == "cuda" && gan::device::cuda_emulated() ? " (emulated)" : "") << "\n"
+              << (c.device == "cuda" && gan::device::cuda_emulated() ? " (emulated)" : "")
+              << (c.device == "cuda" ? ", conv math " + conv_math : "") << "\n"
               << "parameters: G_AB " << n.G_AB->parameter_count() << ", G_BA "
               << n.G_BA->parameter_count() << ", D_A " << n.D_A->parameter_count() << ", D_B "
               << n.D_B->parameter_count() << "\n"

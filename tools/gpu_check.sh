@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # The GPU check: builds the real CUDA backend for this machine's GPU only, runs the GPU tests,
-# compute-sanitizer memcheck on a subset of them, the convolution benchmarks (beside cuDNN when
-# it is installed), and prints a table: kernel, shape, GFLOP/s, ratio to cuDNN, max rel. error.
+# compute-sanitizer memcheck and racecheck on the convolution and runtime tests, the convolution
+# benchmarks (every variant, FP32 and TF32, beside cuDNN's FP32 and TF32 when it is installed),
+# and the training step (bench_step --device cuda) of the four configurations of
+# docs/performance.md in both conv maths. Prints two tables: per convolution kernel and shape
+# GFLOP/s, ratio to cuDNN and max rel. error; per step configuration seconds and GFLOP/s.
 #
-#   tools/gpu_check.sh [--logs DIR] [--build DIR] [--bench-filter REGEX]
+#   tools/gpu_check.sh [--logs DIR] [--build DIR] [--bench-filter REGEX] [--skip LIST]
 #   tools/gpu_check.sh --table BENCH_JSON     only print the table of an earlier benchmark run
 #
+# --skip takes a comma-separated list of steps to leave out: tests, memcheck, racecheck, bench,
+# step (e.g. --skip racecheck,step when time is short; the build is incremental, so a second
+# call after a timeout only reruns what is left).
 # Full logs go to DIR (default gpu_check_logs/): configure.log, build.log, ctest.log,
-# memcheck.log, bench.json, bench.log, table.txt. About 5-9 minutes on an H100.
+# memcheck.log, racecheck.log, bench.json, bench.log, table.txt, step_*.log, steps.txt.
+# Estimated 6-8 minutes on an H200 (build 2-3, tests 1, memcheck 1, racecheck 1-2, conv
+# benchmarks 1-2, steps < 1); every step prints its start time.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,6 +23,7 @@ logs="gpu_check_logs"
 build="$here/build-gpu"
 bench_filter=""
 table_only=""
+skip=""
 
 die() { echo "gpu_check: $*" >&2; exit 1; }
 
@@ -24,7 +33,8 @@ while [[ $# -gt 0 ]]; do
     --build) [[ $# -ge 2 ]] || die "--build needs a directory"; build="$2"; shift 2 ;;
     --bench-filter) [[ $# -ge 2 ]] || die "--bench-filter needs a regex"; bench_filter="$2"; shift 2 ;;
     --table) [[ $# -ge 2 ]] || die "--table needs a benchmark JSON file"; table_only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --skip) [[ $# -ge 2 ]] || die "--skip needs a list"; skip=",$2,"; shift 2 ;;
+    -h|--help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done
@@ -71,6 +81,7 @@ fi
 mkdir -p "$logs"
 logs="$(cd "$logs" && pwd)"
 step() { echo "== $* ($(date +%H:%M:%S))"; }
+wanted() { [[ "$skip" != *",$1,"* ]]; }
 
 command -v nvidia-smi >/dev/null || die "nvidia-smi not found: this check needs an NVIDIA GPU and driver"
 cap="$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -n1 | tr -d ' .')"
@@ -92,47 +103,91 @@ grep -E "^-- gan:" "$logs/configure.log" || true
 step "build"
 cmake --build "$build" -j "$jobs" >"$logs/build.log" 2>&1 || die "build failed, see $logs/build.log"
 
-step "ctest -L gpu"
 ctest_status=0
-(cd "$build" && ctest -L gpu --output-on-failure --no-tests=error -j 2 --timeout 300) >"$logs/ctest.log" 2>&1 || ctest_status=$?
-tail -n 3 "$logs/ctest.log"
-# A gpu test that skipped itself (exit 77: no device found) must not pass for a GPU check.
-if grep -q "(Skipped)\|\*\*\*Skipped" "$logs/ctest.log"; then
-  echo "gpu_check: some gpu tests were skipped (no usable device?): see $logs/ctest.log" >&2
-  ctest_status=1
+if wanted tests; then
+  step "ctest -L gpu"
+  (cd "$build" && ctest -L gpu --output-on-failure --no-tests=error -j 2 --timeout 300) >"$logs/ctest.log" 2>&1 || ctest_status=$?
+  tail -n 3 "$logs/ctest.log"
+  # A gpu test that skipped itself (exit 77: no device found) must not pass for a GPU check.
+  if grep -q "(Skipped)\|\*\*\*Skipped" "$logs/ctest.log"; then
+    echo "gpu_check: some gpu tests were skipped (no usable device?): see $logs/ctest.log" >&2
+    ctest_status=1
+  fi
 fi
 
-step "compute-sanitizer memcheck (convolution and runtime tests)"
+# compute-sanitizer on the convolution (every variant, TF32 included) and runtime tests: memcheck
+# (out-of-bounds and misaligned accesses) and racecheck (shared-memory hazards between threads of
+# a block: a missing __syncthreads or __syncwarp).
 sanitizer="$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)"
+sanitize() {  # tool -> exit status in the variable named <tool>_status
+  local tool="$1" status=0
+  step "compute-sanitizer $tool (convolution and runtime tests)"
+  if [[ -x "$sanitizer" ]]; then
+    local extra=()
+    [[ $tool == memcheck ]] && extra=(--leak-check no)
+    "$sanitizer" --tool "$tool" --error-exitcode 3 "${extra[@]}" \
+      "$build/bin/test_cuda" "[conv2d],[conv_transpose2d],[runtime]" >"$logs/$tool.log" 2>&1 ||
+      status=$?
+    tail -n 2 "$logs/$tool.log"
+  else
+    echo "compute-sanitizer not found: $tool skipped" | tee "$logs/$tool.log"
+    status=2
+  fi
+  printf -v "${tool}_status" '%s' "$status"
+}
 memcheck_status=0
-if [[ -x "$sanitizer" ]]; then
-  "$sanitizer" --tool memcheck --error-exitcode 3 --leak-check no \
-    "$build/bin/test_cuda" "[conv2d],[conv_transpose2d],[runtime]" >"$logs/memcheck.log" 2>&1 ||
-    memcheck_status=$?
-  tail -n 2 "$logs/memcheck.log"
-else
-  echo "compute-sanitizer not found: memcheck skipped" | tee "$logs/memcheck.log"
-  memcheck_status=2
+racecheck_status=0
+wanted memcheck && sanitize memcheck
+wanted racecheck && sanitize racecheck
+
+bench_status=0
+if wanted bench; then
+  step "convolution benchmarks"
+  bench_args=(--benchmark_format=console --benchmark_out="$logs/bench.json" --benchmark_out_format=json)
+  [[ -n "$bench_filter" ]] && bench_args+=(--benchmark_filter="$bench_filter")
+  "$build/bin/bench_conv_cuda" "${bench_args[@]}" >"$logs/bench.log" 2>&1 || bench_status=$?
+
+  step "table"
+  if [[ -s "$logs/bench.json" ]]; then
+    print_table "$logs/bench.json" | tee "$logs/table.txt"
+  else
+    echo "no benchmark output (see $logs/bench.log)"
+    [[ $bench_status -eq 0 ]] && bench_status=1
+  fi
 fi
 
-step "benchmarks"
-bench_status=0
-bench_args=(--benchmark_format=console --benchmark_out="$logs/bench.json" --benchmark_out_format=json)
-[[ -n "$bench_filter" ]] && bench_args+=(--benchmark_filter="$bench_filter")
-"$build/bin/bench_conv_cuda" "${bench_args[@]}" >"$logs/bench.log" 2>&1 || bench_status=$?
-
-step "table"
-if [[ -s "$logs/bench.json" ]]; then
-  print_table "$logs/bench.json" | tee "$logs/table.txt"
-else
-  echo "no benchmark output (see $logs/bench.log)"
-  bench_status=${bench_status:-1}
-  [[ $bench_status -eq 0 ]] && bench_status=1
+# The training step on the GPU: the four configurations of docs/performance.md, FP32 and TF32
+# convolutions. Steps per run as in docs/performance.md's CPU runs, fewer for the large ones.
+step_status=0
+if wanted step; then
+  step "bench_step --device cuda (4 configurations x fp32, tf32)"
+  printf "%-14s %-5s %10s %10s %10s\n" "config" "math" "s/step" "min" "GFLOP/s" | tee "$logs/steps.txt"
+  for cfg in "unet 128 32 20" "resnet 128 32 20" "unet 256 64 10" "resnet 256 64 10"; do
+    read -r gen size width steps <<<"$cfg"
+    for math in fp32 tf32; do
+      log="$logs/step_${gen}${size}_${math}.log"
+      if "$build/bin/bench_step" --device cuda --gen "$gen" --size "$size" --ngf "$width" \
+           --ndf "$width" --steps "$steps" --threads 2 --conv-math "$math" >"$log" 2>&1; then
+        awk -v name="$gen $size/$width" -v math="$math" '
+          /^sec\/step/ { for (i = 1; i <= NF; ++i) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+          /GFLOP\/s$/ { g = $(NF - 1) }
+          END { printf "%-14s %-5s %10s %10s %10s\n", name, math, v["median"], v["min"], g }
+        ' "$log" | tee -a "$logs/steps.txt"
+      else
+        printf "%-14s %-5s FAILED (see %s)\n" "$gen $size/$width" "$math" "$log" | tee -a "$logs/steps.txt"
+        step_status=1
+      fi
+    done
+  done
 fi
 
 echo
-echo "ctest: $([[ $ctest_status -eq 0 ]] && echo passed || echo "FAILED ($ctest_status)")," \
-     "memcheck: $([[ $memcheck_status -eq 0 ]] && echo clean || echo "FAILED ($memcheck_status)")," \
-     "benchmarks: $([[ $bench_status -eq 0 ]] && echo ran || echo "FAILED ($bench_status)")." \
+verdict() { if ! wanted "$1"; then echo skipped; elif [[ $2 -eq 0 ]]; then echo "$3"; else echo "FAILED ($2)"; fi; }
+echo "ctest: $(verdict tests $ctest_status passed)," \
+     "memcheck: $(verdict memcheck $memcheck_status clean)," \
+     "racecheck: $(verdict racecheck $racecheck_status clean)," \
+     "benchmarks: $(verdict bench $bench_status ran)," \
+     "steps: $(verdict step $step_status ran)." \
      "Logs: $logs"
-[[ $ctest_status -eq 0 && $memcheck_status -eq 0 && $bench_status -eq 0 ]]
+[[ $ctest_status -eq 0 && $memcheck_status -eq 0 && $racecheck_status -eq 0 && $bench_status -eq 0 &&
+   $step_status -eq 0 ]]

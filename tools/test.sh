@@ -2,7 +2,8 @@
 # Installs dependencies, builds, and runs every test. Exit code: 0 only if everything passed.
 #   tools/test.sh                 the full suite (cpu + cuda-emu labels) in build/
 #   GAN_TEST_LABEL=cpu tools/test.sh   only one ctest label
-# With nvcc present it also compiles the real CUDA build (sm_80, sm_90 + PTX) in build-cuda/.
+# With nvcc present it also compiles the real CUDA build (sm_80, sm_90 + PTX) in build-cuda/ and
+# checks every kernel's registers for spills (tools/ptxas_report.sh, under a minute on 2 cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,6 +26,9 @@ if [[ -x $nvcc && ${GAN_SKIP_CUDA_BUILD:-0} != 1 ]]; then
   cmake -S . -B build-cuda -DCMAKE_BUILD_TYPE=Release -DGAN_CUDA=ON -DGAN_CUDA_EMU=OFF \
     -DCMAKE_CUDA_COMPILER="$nvcc" -DGAN_BUILD_BENCH=ON
   cmake --build build-cuda -j "$jobs"
+  echo "== kernel resources (tools/ptxas_report.sh: registers, spills, shared memory, sm_90 occupancy)"
+  # Fails when a kernel spills registers; the table is kept in build-cuda/ptxas_report.md.
+  tools/ptxas_report.sh --jobs "$jobs" --out build-cuda/ptxas_report.md
   if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
     echo "== gpu tests"
     (cd build-cuda && ctest --output-on-failure -L gpu)

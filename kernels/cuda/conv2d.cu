@@ -7,7 +7,9 @@
 //        backward weight: thread = one gw[co, ci, ky, kx]; loops over n x h_out x w_out.
 //      The reference the tiled variants are checked against.
 //   1, 2  tiled implicit GEMMs (conv_gemm.cuh, conv_problems.cuh) with 64x64 and 128x128 tiles.
+//   3     the same implicit GEMMs on TF32 tensor cores (conv_wmma.cuh), 128x128 tiles.
 // The bias gradient has one kernel: block = one channel, a deterministic block sum in double.
+#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -15,6 +17,7 @@
 #include "kernels/cuda/conv2d.h"
 #include "kernels/cuda/conv_gemm.cuh"
 #include "kernels/cuda/conv_problems.cuh"
+#include "kernels/cuda/conv_wmma.cuh"
 #include "kernels/cuda/launch.h"
 
 namespace gan::cuda {
@@ -154,6 +157,15 @@ int resolve(int variant, int64_t m, int64_t cols, const char* what) {
 
 // ---- tiled launchers ----------------------------------------------------------------------------
 
+// The GEMM kernel of a tile type: FP32 SIMT (GemmTile) or TF32 tensor cores (WmmaTile).
+template <class Tl, class P>
+auto gemm_kernel() {
+  if constexpr (Tl::kTensorCores)
+    return conv_wmma_kernel<Tl, P>;
+  else
+    return conv_gemm_kernel<Tl, P>;
+}
+
 template <class Tl>
 void forward_tiled(const float* x, const float* w, const float* bias, float* y, const ConvShape& s) {
   ConvForwardProblem p{x, w, bias, y, dims_of(s)};
@@ -162,7 +174,7 @@ void forward_tiled(const float* x, const float* w, const float* bias, float* y, 
   p.k_begin = 0;
   p.k_end = int(s.c_in * s.k * s.k);
   const dim3 grid(tiles(p.N, Tl::BN), tiles(p.M, Tl::BM), 1);
-  auto* kernel = conv_gemm_kernel<Tl, ConvForwardProblem>;
+  auto* kernel = gemm_kernel<Tl, ConvForwardProblem>();
   GAN_LAUNCH(kernel, grid, Tl::kThreads, 0, stream())(p);
   GAN_CUDA_CHECK_LAUNCH();
 }
@@ -175,7 +187,7 @@ void backward_data_tiled(const float* gy, const float* w, const float* bias, flo
   // Phase (0, 0) has the most columns: ceil(h / stride) x ceil(w / stride) per image.
   const int64_t cols = s.n * ((s.h + s.stride - 1) / s.stride) * ((s.w + s.stride - 1) / s.stride);
   const dim3 grid(tiles(cols, Tl::BN), tiles(p.M, Tl::BM), unsigned(s.stride * s.stride));
-  auto* kernel = conv_gemm_kernel<Tl, ConvBackwardDataProblem>;
+  auto* kernel = gemm_kernel<Tl, ConvBackwardDataProblem>();
   GAN_LAUNCH(kernel, grid, Tl::kThreads, 0, stream())(p);
   GAN_CUDA_CHECK_LAUNCH();
 }
@@ -202,7 +214,7 @@ void backward_weight_tiled(const float* x, const float* gy, float* dw, const Con
   p.N = int(N);
   p.chunk = int(chunk);
   const dim3 grid(tiles(N, Tl::BN), tiles(M, Tl::BM), unsigned(splits));
-  auto* kernel = conv_gemm_kernel<Tl, ConvBackwardWeightProblem>;
+  auto* kernel = gemm_kernel<Tl, ConvBackwardWeightProblem>();
   GAN_LAUNCH(kernel, grid, Tl::kThreads, 0, stream())(p);
   GAN_CUDA_CHECK_LAUNCH();
   if (splits > 1) {
@@ -214,7 +226,17 @@ void backward_weight_tiled(const float* x, const float* gy, float* dw, const Con
 
 }  // namespace
 
+namespace {
+// The process-wide conv math: set once by the tools at start-up, read by every auto-variant launch
+// (atomic, so a read from another thread is never torn).
+std::atomic<ConvMath> g_conv_math{ConvMath::fp32};
+}  // namespace
+
+void set_conv_math(ConvMath m) { g_conv_math.store(m); }
+ConvMath conv_math() { return g_conv_math.load(); }
+
 int conv_variant_for(int64_t m, int64_t cols) {
+  if (conv_math() == ConvMath::tf32 && m >= 64) return kConvVariantTf32;
   // The 128x128 tile does twice the arithmetic per loaded value but needs 128 rows and enough
   // tiles to occupy every multiprocessor (132 on an H100) twice; below that the 64x64 tile
   // wastes less on partial tiles and spreads the work over more blocks.
@@ -234,7 +256,8 @@ void conv2d_forward(const float* x, const float* w, const float* bias, float* y,
       GAN_CUDA_CHECK_LAUNCH();
       break;
     case 1: forward_tiled<Tile64>(x, w, bias, y, s); break;
-    default: forward_tiled<Tile128>(x, w, bias, y, s); break;
+    case 2: forward_tiled<Tile128>(x, w, bias, y, s); break;
+    default: forward_tiled<TileTf32>(x, w, bias, y, s); break;
   }
 }
 
@@ -251,7 +274,8 @@ void conv2d_backward_data(const float* gy, const float* w, const float* bias, fl
       GAN_CUDA_CHECK_LAUNCH();
       break;
     case 1: backward_data_tiled<Tile64>(gy, w, bias, dx, s); break;
-    default: backward_data_tiled<Tile128>(gy, w, bias, dx, s); break;
+    case 2: backward_data_tiled<Tile128>(gy, w, bias, dx, s); break;
+    default: backward_data_tiled<TileTf32>(gy, w, bias, dx, s); break;
   }
 }
 
@@ -272,7 +296,8 @@ void conv2d_backward_weight(const float* x, const float* gy, float* dw, const Co
       GAN_CUDA_CHECK_LAUNCH();
       break;
     case 1: backward_weight_tiled<Tile64>(x, gy, dw, s); break;
-    default: backward_weight_tiled<Tile128>(x, gy, dw, s); break;
+    case 2: backward_weight_tiled<Tile128>(x, gy, dw, s); break;
+    default: backward_weight_tiled<TileTf32>(x, gy, dw, s); break;
   }
 }
 

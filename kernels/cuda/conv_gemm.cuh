@@ -26,6 +26,7 @@ namespace gan::cuda {
 
 template <int BM_, int BN_, int BK_, int TM_, int TN_>
 struct GemmTile {
+  static constexpr bool kTensorCores = false;
   static constexpr int BM = BM_, BN = BN_, BK = BK_, TM = TM_, TN = TN_;
   static constexpr int kThreads = (BM / TM) * (BN / TN);
   static constexpr int kALoads = BM * BK / kThreads;  // A values each thread loads per slice

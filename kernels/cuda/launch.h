@@ -6,6 +6,7 @@
 //   GAN_LAUNCH_NOSYNC(...)        the same, for kernels that use no __syncthreads, __syncwarp or
 //                                 shuffle: the emulator then runs a block's threads in a plain loop
 //   GAN_SHARED(type, name, dims)  __shared__ type name dims;   e.g. GAN_SHARED(float, tile, [32][33]);
+//   GAN_SHARED_ALIGNED(type, name, dims, bytes)  the same, aligned to `bytes` (> 16: wmma needs 32)
 //   GAN_DYNAMIC_SHARED(type, name) extern __shared__ memory as a type* (16-byte aligned)
 // After a launch, GAN_CUDA_CHECK_LAUNCH() turns a launch error into an exception.
 #pragma once
@@ -17,6 +18,8 @@
 #define GAN_LAUNCH_NOSYNC(kernel, grid, block, smem, stream) GAN_LAUNCH(kernel, grid, block, smem, stream)
 // 16-byte aligned, so float4 loads from shared tiles are always legal.
 #define GAN_SHARED(type, name, dims) __shared__ __align__(16) type name dims
+// __align__ on the variable sets its alignment outright (a type's own alignas does not raise it).
+#define GAN_SHARED_ALIGNED(type, name, dims, bytes) __shared__ __align__(bytes) type name dims
 #define GAN_DYNAMIC_SHARED(type, name)                                  \
   extern __shared__ __align__(16) unsigned char gan_dynamic_shared_[]; \
   type* name = reinterpret_cast<type*>(gan_dynamic_shared_)

@@ -4,7 +4,9 @@
 // The shapes are small for the emulator but larger than the 128x128 tile in every GEMM dimension
 // of some pass, odd everywhere, with every kernel size, stride and padding the models use.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
@@ -78,6 +80,66 @@ struct ConvData {
 
 constexpr double kTolerance = 1e-5;
 
+std::vector<double> absolute(const std::vector<double>& v) {
+  std::vector<double> r(v.size());
+  for (size_t i = 0; i < v.size(); ++i) r[i] = std::fabs(v[i]);
+  return r;
+}
+
+// float -> TF32 as cvt.rna.tf32.f32 (what wmma::__float_to_tf32 compiles to): round to nearest on
+// the 13 dropped mantissa bits, ties away from zero. Finite inputs only.
+float tf32_round(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  b = (b + 0x1000u) & 0xffffe000u;
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+std::vector<double> tf32_rounded(const std::vector<float>& v) {
+  std::vector<double> r(v.size());
+  for (size_t i = 0; i < v.size(); ++i) r[i] = tf32_round(v[i]);
+  return r;
+}
+
+// The accuracy of the TF32 variant (docs/kernels.md "Tolerance"). An output is c = sum_k a_k b_k
+// (+ bias) over K terms. Rounding an operand to TF32 (10 mantissa bits, to nearest) changes it by
+// at most 2^-11 of itself, so a product by at most (2 * 2^-11 + 2^-22) |a b| <= 2^-10 (1 + 2^-12)
+// |a b|; the FP32 accumulation adds at most (K + 1) roundings of 2^-24 relative each (2^-23 if
+// the tensor core truncates its adds) of the running sum, itself <= S = sum |a_k| |b_k| + |bias|.
+// So, per element, with S computed by the CPU kernels on |a| and |b|:
+//   |ours - exact|      <= (2^-10 (1 + 2^-12) + (K + 2) 2^-23) S    (the TF32 bound), and
+//   |ours - exact_tf32| <= (K + 2) 2^-23 S                          (accumulation only),
+// where exact_tf32 is the float64 result on operands rounded to TF32 first: the second check pins
+// the rounding itself (a kernel that truncated, or forgot to round, misses it by ~2^-11 S).
+struct Tf32Check {
+  const char* what;
+  const std::vector<double>& ours;
+  const std::vector<double>& exact;       // float64 on the float operands
+  const std::vector<double>& exact_tf32;  // float64 on TF32-rounded operands
+  const std::vector<double>& abs_sum;     // S per element
+  int64_t K;
+};
+void check_tf32(const Tf32Check& c) {
+  REQUIRE(c.ours.size() == c.exact.size());
+  const double acc = double(c.K + 2) * std::ldexp(1.0, -23);
+  const double tf32 = std::ldexp(1.0, -10) * (1.0 + std::ldexp(1.0, -12)) + acc;
+  size_t worst = 0, worst_tight = 0;
+  double worst_ratio = 0, worst_tight_ratio = 0;
+  for (size_t i = 0; i < c.ours.size(); ++i) {
+    const double s = c.abs_sum[i] > 0 ? c.abs_sum[i] : 1e-30;
+    const double r = std::fabs(c.ours[i] - c.exact[i]) / (tf32 * s);
+    const double rt = std::fabs(c.ours[i] - c.exact_tf32[i]) / (acc * s);
+    if (!(r <= worst_ratio)) worst_ratio = r, worst = i;  // NaN counts as the worst
+    if (!(rt <= worst_tight_ratio)) worst_tight_ratio = rt, worst_tight = i;
+  }
+  INFO(c.what << ": K " << c.K << ", worst element " << worst << " ours " << c.ours[worst]
+              << " exact " << c.exact[worst] << " S " << c.abs_sum[worst] << "; worst against "
+              << "the TF32-operand result: element " << worst_tight << " ours "
+              << c.ours[worst_tight] << " exact_tf32 " << c.exact_tf32[worst_tight]);
+  CHECK(worst_ratio <= 1.0);        // within the TF32 bound
+  CHECK(worst_tight_ratio <= 1.0);  // and it is TF32 rounding, not something else
+}
+
 // Convolution geometries: (n, c_in, h, w, c_out, k, stride, pad).
 std::vector<ConvGeometry> conv_geometries() {
   using kernels::cpu::make_conv_geometry;
@@ -111,6 +173,7 @@ TEST_CASE("conv2d kernels: every variant matches the cpu kernels", "[cuda][conv2
       dx_bias_ref[i] += bin64[(i / size_t(g.h * g.w)) % size_t(g.c_in)];
 
     for (int v = 0; v < cuda::kConvVariants; ++v) {
+      if (v == cuda::kConvVariantTf32) continue;  // its own test below
       INFO(describe(g) << ", variant " << v);
       DeviceBuffer y = DeviceBuffer::poisoned(d.gy.size());
       cuda::conv2d_forward(x.p, w.p, bias.p, y.p, s, v);
@@ -166,6 +229,7 @@ TEST_CASE("conv_transpose2d kernels: every variant matches the cpu kernels", "[c
     kernels::cpu::conv_transpose2d_backward_weight<double>(x64.data(), gy64.data(), dw_ref.data(), g);
 
     for (int v = 0; v < cuda::kConvVariants; ++v) {
+      if (v == cuda::kConvVariantTf32) continue;  // its own test below
       INFO("transposed " << describe(g) << ", variant " << v);
       DeviceBuffer y = DeviceBuffer::poisoned(gyt.size());
       cuda::conv_transpose2d_forward(x.p, w.p, bias.p, y.p, s, v);
@@ -178,6 +242,117 @@ TEST_CASE("conv_transpose2d kernels: every variant matches the cpu kernels", "[c
       CHECK(test::rel_l2(dw.to_host(), dw_ref) < kTolerance);
     }
   }
+}
+
+// The three passes of a convolution on the TF32 variant, against float64 on the float operands
+// (the TF32 bound) and on the TF32-rounded operands (accumulation only); see check_tf32.
+TEST_CASE("conv2d kernels: the TF32 variant is within its rounding bound", "[cuda][conv2d][tf32]") {
+  test::require_cuda_device_or_skip();
+  const int v = cuda::kConvVariantTf32;
+  uint64_t seed = 100;
+  for (const ConvGeometry& g : conv_geometries()) {
+    const ConvData d(g, seed += 10);
+    const cuda::ConvShape s = shape_of(g);
+    const DeviceBuffer x(d.x), w(d.w), gy(d.gy), bias(d.bias), bias_in(d.bias_in);
+    const auto x64 = widen(d.x), w64 = widen(d.w), gy64 = widen(d.gy), b64 = widen(d.bias),
+               bin64 = widen(d.bias_in);
+    const auto xt = tf32_rounded(d.x), wt = tf32_rounded(d.w), gyt = tf32_rounded(d.gy);
+    const auto xa = absolute(x64), wa = absolute(w64), gya = absolute(gy64), ba = absolute(b64),
+               bina = absolute(bin64);
+    using namespace kernels::cpu;
+    const size_t ny = d.gy.size(), nx = d.x.size(), nw = d.w.size();
+    // y: exact, on TF32 operands (the bias is added in FP32, not rounded), and S.
+    std::vector<double> y_ref(ny), y_t(ny), y_s(ny);
+    conv2d_forward<double>(x64.data(), w64.data(), b64.data(), y_ref.data(), g);
+    conv2d_forward<double>(xt.data(), wt.data(), b64.data(), y_t.data(), g);
+    conv2d_forward<double>(xa.data(), wa.data(), ba.data(), y_s.data(), g);
+    // dx plus a per-channel bias.
+    std::vector<double> dx_ref(nx), dx_t(nx), dx_s(nx);
+    conv2d_backward_data<double>(gy64.data(), w64.data(), dx_ref.data(), g);
+    conv2d_backward_data<double>(gyt.data(), wt.data(), dx_t.data(), g);
+    conv2d_backward_data<double>(gya.data(), wa.data(), dx_s.data(), g);
+    for (size_t i = 0; i < nx; ++i) {
+      const size_t c = (i / size_t(g.h * g.w)) % size_t(g.c_in);
+      dx_ref[i] += bin64[c];
+      dx_t[i] += bin64[c];
+      dx_s[i] += bina[c];
+    }
+    std::vector<double> dw_ref(nw), dw_t(nw), dw_s(nw);
+    conv2d_backward_weight<double>(x64.data(), gy64.data(), dw_ref.data(), g);
+    conv2d_backward_weight<double>(xt.data(), gyt.data(), dw_t.data(), g);
+    conv2d_backward_weight<double>(xa.data(), gya.data(), dw_s.data(), g);
+
+    INFO(describe(g));
+    DeviceBuffer y = DeviceBuffer::poisoned(ny);
+    cuda::conv2d_forward(x.p, w.p, bias.p, y.p, s, v);
+    check_tf32({"forward", y.to_host(), y_ref, y_t, y_s, g.c_in * g.k * g.k});
+    DeviceBuffer dx = DeviceBuffer::poisoned(nx);
+    cuda::conv2d_backward_data(gy.p, w.p, bias_in.p, dx.p, s, v);
+    check_tf32({"data gradient", dx.to_host(), dx_ref, dx_t, dx_s, g.c_out * g.k * g.k});
+    DeviceBuffer dw = DeviceBuffer::poisoned(nw);
+    cuda::conv2d_backward_weight(x.p, gy.p, dw.p, s, v);
+    const std::vector<double> dw_dev = dw.to_host();
+    check_tf32({"weight gradient", dw_dev, dw_ref, dw_t, dw_s, g.n * g.h_out * g.w_out});
+    DeviceBuffer dw2 = DeviceBuffer::poisoned(nw);
+    cuda::conv2d_backward_weight(x.p, gy.p, dw2.p, s, v);
+    CHECK(dw2.to_host() == dw_dev);  // deterministic as the FP32 variants
+  }
+}
+
+TEST_CASE("conv_transpose2d kernels: the TF32 variant is within its rounding bound",
+          "[cuda][conv_transpose2d][tf32]") {
+  test::require_cuda_device_or_skip();
+  using namespace kernels::cpu;
+  const std::vector<ConvGeometry> geometries = {
+      transposed_conv_geometry(2, 133, 5, 6, 9, 4, 2, 1, 0),
+      transposed_conv_geometry(1, 7, 9, 8, 130, 3, 2, 1, 1),
+  };
+  const int v = cuda::kConvVariantTf32;
+  uint64_t seed = 700;
+  for (const ConvGeometry& g : geometries) {
+    const ConvData d(g, seed += 10);
+    const std::vector<float>& xf = d.gy;  // the transposed convolution's input
+    const std::vector<float>& gyf = d.x;  // and the gradient of its output
+    const cuda::ConvShape s = shape_of(g);
+    const DeviceBuffer x(xf), w(d.w), gy(gyf), bias(d.bias_in);
+    const auto x64 = widen(xf), w64 = widen(d.w), gy64 = widen(gyf), b64 = widen(d.bias_in);
+    const auto xt = tf32_rounded(xf), wt = tf32_rounded(d.w), gyt = tf32_rounded(gyf);
+    const auto xa = absolute(x64), wa = absolute(w64), gya = absolute(gy64), ba = absolute(b64);
+    const size_t ny = gyf.size(), nx = xf.size(), nw = d.w.size();
+    std::vector<double> y_ref(ny), y_t(ny), y_s(ny), dx_ref(nx), dx_t(nx), dx_s(nx), dw_ref(nw),
+        dw_t(nw), dw_s(nw);
+    conv_transpose2d_forward<double>(x64.data(), w64.data(), b64.data(), y_ref.data(), g);
+    conv_transpose2d_forward<double>(xt.data(), wt.data(), b64.data(), y_t.data(), g);
+    conv_transpose2d_forward<double>(xa.data(), wa.data(), ba.data(), y_s.data(), g);
+    conv_transpose2d_backward_data<double>(gy64.data(), w64.data(), dx_ref.data(), g);
+    conv_transpose2d_backward_data<double>(gyt.data(), wt.data(), dx_t.data(), g);
+    conv_transpose2d_backward_data<double>(gya.data(), wa.data(), dx_s.data(), g);
+    conv_transpose2d_backward_weight<double>(x64.data(), gy64.data(), dw_ref.data(), g);
+    conv_transpose2d_backward_weight<double>(xt.data(), gyt.data(), dw_t.data(), g);
+    conv_transpose2d_backward_weight<double>(xa.data(), gya.data(), dw_s.data(), g);
+
+    INFO("transposed " << describe(g));
+    DeviceBuffer y = DeviceBuffer::poisoned(ny);
+    cuda::conv_transpose2d_forward(x.p, w.p, bias.p, y.p, s, v);
+    check_tf32({"forward", y.to_host(), y_ref, y_t, y_s, g.c_out * g.k * g.k});
+    DeviceBuffer dx = DeviceBuffer::poisoned(nx);
+    cuda::conv_transpose2d_backward_data(gy.p, w.p, dx.p, s, v);
+    check_tf32({"data gradient", dx.to_host(), dx_ref, dx_t, dx_s, g.c_in * g.k * g.k});
+    DeviceBuffer dw = DeviceBuffer::poisoned(nw);
+    cuda::conv_transpose2d_backward_weight(x.p, gy.p, dw.p, s, v);
+    check_tf32({"weight gradient", dw.to_host(), dw_ref, dw_t, dw_s, g.n * g.h_out * g.w_out});
+  }
+}
+
+TEST_CASE("conv math: tf32 routes the engine's convolutions to the TF32 variant", "[cuda][conv2d][tf32]") {
+  REQUIRE(cuda::conv_math() == cuda::ConvMath::fp32);  // the default
+  CHECK(cuda::conv_variant_for(256, 1 << 16) != cuda::kConvVariantTf32);
+  cuda::set_conv_math(cuda::ConvMath::tf32);
+  CHECK(cuda::conv_variant_for(256, 1 << 16) == cuda::kConvVariantTf32);
+  CHECK(cuda::conv_variant_for(64, 16) == cuda::kConvVariantTf32);
+  CHECK(cuda::conv_variant_for(1, 1 << 16) != cuda::kConvVariantTf32);  // 1-channel layers stay FP32
+  cuda::set_conv_math(cuda::ConvMath::fp32);
+  CHECK(cuda::conv_variant_for(256, 1 << 16) != cuda::kConvVariantTf32);
 }
 
 TEST_CASE("conv2d kernels reject an unknown variant", "[cuda][conv2d]") {

@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cmath>
+#include <csignal>
+#include <cstring>
 #include <numeric>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/cuda/block_reduce.cuh"
@@ -117,6 +119,40 @@ __global__ void missing_barrier_kernel(float* out) {
 __global__ void barrier_in_nosync_kernel(float* out) {
   __syncthreads();
   out[threadIdx.x] = 1.0f;
+}
+
+// WMMA: each of the block's warps multiplies its own 16x8 A (layout LA in memory) by its own 8x16
+// B (layout LB), converting the fragments' elements to TF32 first, adds 1 and stores D (16x16,
+// row- or column-major as `d_row_major`).
+template <class LA, class LB>
+__global__ void wmma_kernel(const float* a, const float* b, float* d, bool d_row_major) {
+  namespace wmma = nvcuda::wmma;
+  const int warp = threadIdx.x / 32;
+  constexpr bool a_rows = std::is_same<LA, wmma::row_major>::value;
+  constexpr bool b_rows = std::is_same<LB, wmma::row_major>::value;
+  wmma::fragment<wmma::matrix_a, 16, 16, 8, wmma::precision::tf32, LA> fa;
+  wmma::fragment<wmma::matrix_b, 16, 16, 8, wmma::precision::tf32, LB> fb;
+  wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc;
+  wmma::load_matrix_sync(fa, a + warp * 128, a_rows ? 8 : 16);
+  wmma::load_matrix_sync(fb, b + warp * 128, b_rows ? 16 : 8);
+  for (int i = 0; i < fa.num_elements; ++i) fa.x[i] = wmma::__float_to_tf32(fa.x[i]);
+  for (int i = 0; i < fb.num_elements; ++i) fb.x[i] = wmma::__float_to_tf32(fb.x[i]);
+  wmma::fill_fragment(acc, 1.0f);
+  wmma::mma_sync(acc, fa, fb, acc);
+  wmma::store_matrix_sync(d + warp * 256, acc, 16, d_row_major ? wmma::mem_row_major : wmma::mem_col_major);
+}
+
+// A WMMA call that lane 31 skips: the warp-collective call never completes.
+__global__ void wmma_missing_lane_kernel(const float* a) {
+  nvcuda::wmma::fragment<nvcuda::wmma::matrix_a, 16, 16, 8, nvcuda::wmma::precision::tf32,
+                         nvcuda::wmma::row_major> fa;
+  if (threadIdx.x < 31) nvcuda::wmma::load_matrix_sync(fa, a, 8);
+}
+// A fragment read `offset` floats into a 256-byte aligned buffer (wmma needs 32-byte alignment).
+__global__ void wmma_offset_load_kernel(const float* a, int offset) {
+  nvcuda::wmma::fragment<nvcuda::wmma::matrix_a, 16, 16, 8, nvcuda::wmma::precision::tf32,
+                         nvcuda::wmma::row_major> fa;
+  nvcuda::wmma::load_matrix_sync(fa, a + offset, 8);
 }
 
 // Runs f in a child process and returns true when the child aborted (the emulator's reaction to
@@ -249,6 +285,96 @@ TEST_CASE("emulator: a barrier not reached by all threads aborts instead of hang
   CHECK(aborts([&] { GAN_LAUNCH(missing_barrier_kernel, 1, 64, 0, stream())(out.p); }));
   CHECK(aborts([&] { GAN_LAUNCH_NOSYNC(barrier_in_nosync_kernel, 1, 64, 0, stream())(out.p); }));
   CHECK_FALSE(aborts([&] { GAN_LAUNCH(barrier_in_nosync_kernel, 1, 64, 0, stream())(out.p); }));
+}
+
+TEST_CASE("emulator: __float_to_tf32 rounds as cvt.rna.tf32.f32", "[cuda][emulator][tf32]") {
+  auto tf32 = [](uint32_t bits) {
+    float f;
+    std::memcpy(&f, &bits, 4);
+    const float r = nvcuda::wmma::__float_to_tf32(f);
+    uint32_t out;
+    std::memcpy(&out, &r, 4);
+    return out;
+  };
+  // 10 mantissa bits are kept; the 13 dropped ones round to nearest, ties away from zero.
+  CHECK(tf32(0x3f800000u) == 0x3f800000u);  // 1.0 is exact
+  CHECK(tf32(0x3f800fffu) == 0x3f800000u);  // below half: down
+  CHECK(tf32(0x3f801001u) == 0x3f802000u);  // above half: up
+  CHECK(tf32(0x3f801000u) == 0x3f802000u);  // a tie with an even kept part: away from zero (RNE: down)
+  CHECK(tf32(0x3f803000u) == 0x3f804000u);  // a tie with an odd kept part: away from zero
+  CHECK(tf32(0xbf801000u) == 0xbf802000u);  // negative tie: away from zero too
+  CHECK(tf32(0xbf800fffu) == 0xbf800000u);
+  CHECK(tf32(0x3fffffffu) == 0x40000000u);  // the carry moves into the exponent: 2.0
+  CHECK(tf32(0x7f7fffffu) == 0x7f800000u);  // FLT_MAX rounds up to infinity
+  CHECK(tf32(0x7f7fefffu) == 0x7f7fe000u);  // the largest TF32 below it stays
+  CHECK(tf32(0x00001000u) == 0x00002000u);  // subnormal tie: away from zero
+  CHECK(tf32(0x00000fffu) == 0x00000000u);  // smallest subnormals: to zero
+  CHECK(tf32(0x80000000u) == 0x80000000u);  // -0
+  CHECK(tf32(0x7f800000u) == 0x7f800000u);  // +inf
+  CHECK(tf32(0xff800000u) == 0xff800000u);  // -inf
+  CHECK(std::isnan(nvcuda::wmma::__float_to_tf32(std::nanf(""))));
+}
+
+namespace {
+float tf32_host(float v) {  // the same rounding, written independently
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  const uint32_t dropped = b & 0x1fffu;
+  b &= ~0x1fffu;
+  if (dropped >= 0x1000u) b += 0x2000u;  // half or more of the last kept unit: away from zero
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+
+// D = tf32(A) tf32(B) + 1 for two warps with the given memory layouts, checked exactly against
+// the same sums in double (the emulator adds the 8 products to C in double and rounds once).
+template <class LA, class LB>
+void check_wmma(bool d_row_major) {
+  constexpr bool a_rows = std::is_same<LA, nvcuda::wmma::row_major>::value;
+  constexpr bool b_rows = std::is_same<LB, nvcuda::wmma::row_major>::value;
+  std::vector<float> a(2 * 128), b(2 * 128);
+  uint32_t state = 7;
+  for (auto* v : {&a, &b})
+    for (float& e : *v) {
+      state = state * 1664525u + 1013904223u;
+      e = float(state >> 8) / float(1u << 24) * 2.0f - 1.0f;
+    }
+  DeviceArray<float> da(a), db(b), dd(2 * 256);
+  auto* kernel = wmma_kernel<LA, LB>;
+  GAN_LAUNCH(kernel, 1, 64, 0, stream())(da.p, db.p, dd.p, d_row_major);
+  GAN_CUDA_CHECK_LAUNCH();
+  const std::vector<float> d = dd.get();
+  int wrong = 0;
+  for (int w = 0; w < 2; ++w)
+    for (int i = 0; i < 16; ++i)
+      for (int j = 0; j < 16; ++j) {
+        double s = 1.0;
+        for (int k = 0; k < 8; ++k) {
+          const float av = a[w * 128 + (a_rows ? i * 8 + k : k * 16 + i)];
+          const float bv = b[w * 128 + (b_rows ? k * 16 + j : j * 8 + k)];
+          s += double(tf32_host(av)) * double(tf32_host(bv));
+        }
+        const float got = d[w * 256 + (d_row_major ? i * 16 + j : j * 16 + i)];
+        wrong += got != float(s);
+      }
+  CHECK(wrong == 0);
+}
+}  // namespace
+
+TEST_CASE("emulator: wmma m16n16k8 TF32 with every layout", "[cuda][emulator][tf32]") {
+  using nvcuda::wmma::col_major;
+  using nvcuda::wmma::row_major;
+  check_wmma<row_major, row_major>(true);
+  check_wmma<col_major, row_major>(true);
+  check_wmma<row_major, col_major>(false);
+  check_wmma<col_major, col_major>(false);
+}
+
+TEST_CASE("emulator: wmma calls are warp-collective and check alignment", "[cuda][emulator][tf32]") {
+  DeviceArray<float> a(256);
+  CHECK(aborts([&] { GAN_LAUNCH(wmma_missing_lane_kernel, 1, 32, 0, stream())(a.p); }));
+  CHECK(aborts([&] { GAN_LAUNCH(wmma_offset_load_kernel, 1, 32, 0, stream())(a.p, 4); }));
+  CHECK_FALSE(aborts([&] { GAN_LAUNCH(wmma_offset_load_kernel, 1, 32, 0, stream())(a.p, 8); }));
 }
 
 #endif  // GAN_CUDA_EMULATED

@@ -1,6 +1,9 @@
 // conv2d: see core/ops/conv2d.cpp and kernels/cpu/conv2d.h. The cases cover every kernel path:
 // im2col + GEMM (chunks inside one image and across images, several rounds of chunks), the 1x1
 // pointwise path, and the direct path for few output channels.
+#include <stdexcept>
+
+#include "core/device.h"
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
@@ -168,4 +171,40 @@ TEST_CASE("conv2d rejects bad shapes, naming the op and the shapes", "[conv2d]")
   REQUIRE_THROWS_WITH(ops::conv2d(x, Tensor::zeros({4, 3, 3, 3}, DType::f64), Tensor(), 1, 1),
                       Catch::Contains("conv2d") && Catch::Contains("dtype"));
   CHECK_NOTHROW(ops::conv2d(x, Tensor::zeros({4, 3, 10, 10}), Tensor(), 1, 1));  // k == H + 2p
+}
+
+TEST_CASE("conv2d on cuda follows the process's conv math (tf32: tensor cores)", "[conv2d][cuda][tf32]") {
+  test::require_cuda_device_or_skip();
+  REQUIRE(device::conv_math() == "fp32");
+  REQUIRE_THROWS_AS(device::set_conv_math("fp16"), std::invalid_argument);
+  struct Restore {
+    ~Restore() { device::set_conv_math("fp32"); }
+  } restore;
+  // 64 output channels: the forward and weight-gradient GEMMs (64 rows) go to the TF32 variant;
+  // the data gradient's 8 rows stay FP32.
+  Generator g(31);
+  const Tensor x = Tensor::uniform({2, 8, 12, 12}, g, -1.0, 1.0);
+  const Tensor w = Tensor::uniform({64, 8, 3, 3}, g, -1.0, 1.0);
+  const Tensor up = Tensor::uniform({2, 64, 12, 12}, g, -1.0, 1.0);
+  auto run = [&](Device d) {
+    Tensor xd = x.to(d).detach(), wd = w.to(d).detach();  // fresh leaves per run
+    xd.set_requires_grad(true);
+    wd.set_requires_grad(true);
+    Tensor y = ops::conv2d(xd, wd, Tensor(), 1, 1);
+    ops::sum(ops::mul(y, up.to(d))).backward();
+    return std::vector<std::vector<double>>{y.to_vector<double>(), xd.grad().to_vector<double>(),
+                                            wd.grad().to_vector<double>()};
+  };
+  const auto cpu = run(Device::cpu);
+  const auto fp32 = run(Device::cuda);
+  device::set_conv_math("tf32");
+  REQUIRE(device::conv_math() == "tf32");
+  const auto tf32 = run(Device::cuda);
+  // FP32 agrees to float rounding; TF32 (10 mantissa bits) to ~1e-4 relative, visibly coarser.
+  for (int i = 0; i < 3; ++i) CHECK(test::rel_l2(fp32[i], cpu[i]) < 1e-5);
+  CHECK(test::rel_l2(tf32[0], cpu[0]) < 2e-3);
+  CHECK(test::rel_l2(tf32[0], cpu[0]) > 1e-5);  // it really ran on TF32
+  CHECK(test::rel_l2(tf32[1], cpu[1]) < 1e-5);  // data gradient: 8 rows, FP32
+  CHECK(test::rel_l2(tf32[2], cpu[2]) < 2e-3);
+  CHECK(test::rel_l2(tf32[2], cpu[2]) > 1e-5);
 }

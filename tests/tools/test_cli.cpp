@@ -105,6 +105,8 @@ TEST_CASE("gan_train: a bad flag value is a one-line error with exit code 2", "[
   setup();
   check_error(run(train_args(root + "/A", root + "/B", root + "/o6") + " --gen vgg"), "--gen");
   check_error(run(bin + "/gan_train --data-a x"), "--data-b");
+  check_error(run(train_args(root + "/A", root + "/B", root + "/o7") + " --conv-math fp16"),
+              "--conv-math");
 }
 
 TEST_CASE("gan_train: --device cuda without a usable GPU", "[tools]") {

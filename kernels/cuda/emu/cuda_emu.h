@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -118,13 +119,21 @@ enum class ShuffleKind { index, up, down, bfly };
 uint64_t shuffle(unsigned mask, uint64_t bits, ShuffleKind kind, int arg, int width);
 void sync_block();
 void sync_warp(unsigned mask);
+// A warp-collective operation (the WMMA calls below): every lane of the calling warp passes its
+// `arg`; once all lanes have arrived, lane 0 runs fn(args of lanes 0..lanes-1, lanes), and no lane
+// returns before fn has finished. fn may be null (only the all-lanes-arrive check). `what` names
+// the operation in error messages.
+void warp_collective(const char* what, void* arg, void (*fn)(void* const* lane_args, int lanes));
+[[noreturn]] void fail_in_kernel(const char* what);
 
 // One distinct key object per __shared__ declaration (a function-local static); the emulator maps
 // it to the same bytes for every thread of the running block.
 struct SharedKey {
   char unused;
 };
-void* static_shared(const SharedKey* key, size_t bytes);
+// `align`: the declaration's alignment, as nvcc gives it: 16 for GAN_SHARED whatever the type
+// (nvcc's __align__(16) wins over a type's alignas), more only through GAN_SHARED_ALIGNED.
+void* static_shared(const SharedKey* key, size_t bytes, size_t align);
 void* dynamic_shared();
 
 struct LaunchConfig {
@@ -196,7 +205,11 @@ T from_bits(uint64_t b) {
 #define GAN_SHARED(type, name, dims)                                             \
   static ::gan::cuda::emu::SharedKey gan_shared_key_##name;                      \
   auto& name = *reinterpret_cast<type(*) dims>(                                  \
-      ::gan::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims)))
+      ::gan::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims), 16))
+#define GAN_SHARED_ALIGNED(type, name, dims, bytes)                                     \
+  static ::gan::cuda::emu::SharedKey gan_shared_key_##name;                              \
+  auto& name = *reinterpret_cast<type(*) dims>(                                          \
+      ::gan::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims), bytes))
 #define GAN_DYNAMIC_SHARED(type, name) \
   type* name = reinterpret_cast<type*>(::gan::cuda::emu::dynamic_shared())
 
@@ -278,3 +291,145 @@ inline float __int_as_float(int x) { return ::gan::cuda::emu::from_bits<float>(:
 inline float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
 template <class T>
 T __ldg(const T* p) { return *p; }
+
+// ---- tensor cores: the nvcuda::wmma subset of <mma.h> the TF32 convolution uses ----------------
+// Model (docs/kernels.md, the emulator's "Tensor cores (WMMA)"): a fragment is opaque on a GPU
+// (each lane holds some elements in an unspecified order), so the emulator may hold it any way it
+// likes: here every lane holds the whole tile, row-major, and num_elements is the tile's size.
+// Element-wise code over frag.x[0 .. num_elements) therefore means the same as on a GPU. What is
+// kept exactly:
+//   - every call is warp-collective: all lanes of the warp must make it (a missing lane deadlocks,
+//     and the emulator reports the deadlock);
+//   - the memory layouts: load_matrix_sync reads element (r, c) at p[r * ldm + c] (row_major) or
+//     p[c * ldm + r] (col_major), store_matrix_sync likewise; a swapped layout gives wrong numbers;
+//   - the alignment rules: the pointer 32-byte aligned, ldm a multiple of 4 floats (16 bytes);
+//   - the arithmetic: mma_sync reads only the TF32 bits of its A and B elements (the low 13 mantissa
+//     bits are dropped, as the tensor core ignores them), forms the products exactly and adds them
+//     to C in double, rounding once to float. It runs once per warp (lane 0, behind the warp
+//     barrier) and hands every lane the result.
+// Only the shapes the kernel uses exist: m16n16k8 with precision::tf32 A and B, float C.
+namespace nvcuda::wmma {
+
+struct row_major {};
+struct col_major {};
+struct matrix_a {};
+struct matrix_b {};
+struct accumulator {};
+namespace precision {
+struct tf32 {};
+}  // namespace precision
+enum layout_t { mem_row_major, mem_col_major };
+
+// float -> TF32 as the real one (cvt.rna.tf32.f32, crt/mma.h): round to nearest on the 13 dropped
+// mantissa bits, ties AWAY from zero (rna), the low 13 bits of the result zero. Adding half of the
+// dropped range (0x1000) to the magnitude bits and truncating does exactly that; a carry into the
+// exponent is the correct rounding up (to infinity past the largest TF32). Inf and NaN pass through.
+inline float __float_to_tf32(float in) {
+  uint32_t b;
+  std::memcpy(&b, &in, 4);
+  if ((b & 0x7f800000u) != 0x7f800000u) b = (b + 0x1000u) & 0xffffe000u;
+  float r;
+  std::memcpy(&r, &b, 4);
+  return r;
+}
+
+template <class Use, int M, int N, int K, class T, class Layout = void>
+class fragment {
+  static_assert(M == 16 && N == 16 && K == 8, "the emulator implements m16n16k8 only");
+  static_assert(std::is_same<Use, accumulator>::value ? std::is_same<T, float>::value
+                                                      : std::is_same<T, precision::tf32>::value,
+                "the emulator implements TF32 A/B fragments and float accumulators only");
+
+ public:
+  using element_type = float;
+  static constexpr int rows = std::is_same<Use, matrix_b>::value ? K : M;
+  static constexpr int cols = std::is_same<Use, matrix_a>::value ? K : N;
+  static constexpr int num_elements = rows * cols;
+  float x[num_elements];  // the whole tile, row-major, in every lane
+};
+
+namespace emu_detail {
+inline void check_pointer(const void* p, unsigned ldm, const char* what) {
+  if (reinterpret_cast<uintptr_t>(p) % 32 != 0)
+    ::gan::cuda::emu::fail_in_kernel((std::string(what) + ": pointer not 32-byte aligned").c_str());
+  if (ldm % 4 != 0)
+    ::gan::cuda::emu::fail_in_kernel((std::string(what) + ": ldm not a multiple of 4 floats").c_str());
+}
+inline float tf32_bits(float v) {  // what the tensor core reads of an A or B element
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  b &= 0xffffe000u;
+  std::memcpy(&v, &b, 4);
+  return v;
+}
+struct MmaArgs {
+  float* d;
+  const float* a;
+  const float* b;
+  const float* c;
+};
+inline void mma_once(void* const* lane_args, int lanes) {
+  const MmaArgs& l0 = *static_cast<const MmaArgs*>(lane_args[0]);
+  float r[16 * 16];
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j) {
+      double s = l0.c[i * 16 + j];
+      for (int k = 0; k < 8; ++k) s += double(tf32_bits(l0.a[i * 8 + k])) * double(tf32_bits(l0.b[k * 16 + j]));
+      r[i * 16 + j] = float(s);
+    }
+  for (int lane = 0; lane < lanes; ++lane)
+    std::memcpy(static_cast<const MmaArgs*>(lane_args[lane])->d, r, sizeof r);
+}
+struct StoreArgs {
+  float* p;
+  const float* tile;
+  unsigned ldm;
+  layout_t layout;
+};
+inline void store_once(void* const* lane_args, int) {
+  const StoreArgs& l0 = *static_cast<const StoreArgs*>(lane_args[0]);
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 16; ++j)
+      l0.p[l0.layout == mem_row_major ? i * l0.ldm + j : j * l0.ldm + i] = l0.tile[i * 16 + j];
+}
+}  // namespace emu_detail
+
+template <class Use, int M, int N, int K, class T, class Layout>
+void fill_fragment(fragment<Use, M, N, K, T, Layout>& f, float v) {
+  for (float& e : f.x) e = v;
+  ::gan::cuda::emu::warp_collective("wmma::fill_fragment", nullptr, nullptr);
+}
+
+// A or B with the layout in its type.
+template <class Use, int M, int N, int K, class T, class Layout>
+void load_matrix_sync(fragment<Use, M, N, K, T, Layout>& f, const float* p, unsigned ldm) {
+  static_assert(std::is_same<Layout, row_major>::value || std::is_same<Layout, col_major>::value,
+                "an A or B fragment needs row_major or col_major");
+  emu_detail::check_pointer(p, ldm, "wmma::load_matrix_sync");
+  using F = fragment<Use, M, N, K, T, Layout>;
+  for (int r = 0; r < F::rows; ++r)
+    for (int c = 0; c < F::cols; ++c)
+      f.x[r * F::cols + c] = std::is_same<Layout, row_major>::value ? p[r * ldm + c] : p[c * ldm + r];
+  ::gan::cuda::emu::warp_collective("wmma::load_matrix_sync", nullptr, nullptr);
+}
+
+// D = A B + C (d may be c). The fragments' contents are the layout-free tiles, so A's and B's
+// layouts do not matter here any more.
+template <int M, int N, int K, class LA, class LB>
+void mma_sync(fragment<accumulator, M, N, K, float>& d,
+              const fragment<matrix_a, M, N, K, precision::tf32, LA>& a,
+              const fragment<matrix_b, M, N, K, precision::tf32, LB>& b,
+              const fragment<accumulator, M, N, K, float>& c) {
+  emu_detail::MmaArgs args{d.x, a.x, b.x, c.x};
+  ::gan::cuda::emu::warp_collective("wmma::mma_sync", &args, emu_detail::mma_once);
+}
+
+template <int M, int N, int K>
+void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f, unsigned ldm,
+                       layout_t layout) {
+  emu_detail::check_pointer(p, ldm, "wmma::store_matrix_sync");
+  emu_detail::StoreArgs args{p, f.x, ldm, layout};
+  ::gan::cuda::emu::warp_collective("wmma::store_matrix_sync", &args, emu_detail::store_once);
+}
+
+}  // namespace nvcuda::wmma

@@ -36,6 +36,12 @@ namespace {
 
 constexpr size_t kStaticSharedLimit = 48 * 1024;  // the default per-block limit of real devices
 constexpr int kMaxThreads = 1024;
+// Static shared memory starts 16 bytes past a 128-byte boundary: aligned as GAN_SHARED promises
+// (16) but deliberately not more, so a declaration that needs more (a wmma tile: 32) and does not
+// ask for it with GAN_SHARED_ALIGNED gets a misaligned address here, as it may on a GPU, and the
+// wmma alignment check reports it. Declarations may ask for up to 128.
+constexpr size_t kSharedBaseAlign = 128;
+constexpr size_t kSharedBaseSkew = 16;
 
 size_t fiber_stack_bytes() {
   static const size_t bytes = [] {
@@ -78,12 +84,14 @@ struct BlockState {
   std::vector<int> warp_arrived, warp_lanes;
   std::vector<unsigned> warp_generation;
   std::vector<uint64_t> warp_slot;
+  std::vector<void*> warp_arg;  // per lane: the argument of a warp-collective call (WMMA)
   uint64_t progress = 0;  // bumped on every arrival: the deadlock detector watches it
 
   // Shared memory: static declarations keyed by their SharedKey, then the dynamic area.
   std::vector<std::pair<const SharedKey*, size_t>> static_offsets;
   size_t static_used = 0;
   std::vector<unsigned char> static_area, dynamic_area;
+  unsigned char* static_base = nullptr;  // in static_area, kSharedBaseSkew past a 128-byte boundary
 
   ucontext_t scheduler;
   const void* scheduler_stack_bottom = nullptr;
@@ -316,18 +324,36 @@ uint64_t shuffle(unsigned mask, uint64_t bits, ShuffleKind kind, int arg, int wi
   return r;
 }
 
-void* static_shared(const SharedKey* key, size_t bytes) {
+void warp_collective(const char* what, void* arg, void (*fn)(void* const* lane_args, int lanes)) {
+  require_fibers(what);
+  BlockState& B = g_block;
+  const int linear = B.fiber[B.current].linear, warp = linear / 32, lane = linear % 32;
+  B.warp_arg[warp * 32 + lane] = arg;
+  warp_barrier(warp);  // every lane of the warp has made the call
+  if (!fn) return;
+  if (lane == 0) fn(&B.warp_arg[warp * 32], B.warp_lanes[warp]);
+  warp_barrier(warp);  // lane 0 has finished before any lane uses the result
+}
+
+void fail_in_kernel(const char* what) { fail(what); }
+
+void* static_shared(const SharedKey* key, size_t bytes, size_t align) {
   BlockState& B = g_block;
   if (!B.cfg) fail("__shared__ declared outside a kernel");
   for (const auto& e : B.static_offsets)
-    if (e.first == key) return B.static_area.data() + e.second;
-  const size_t offset = (B.static_used + 15) / 16 * 16;
+    if (e.first == key) return B.static_base + e.second;
+  if (align < 16) align = 16;  // GAN_SHARED promises 16 bytes (float4 reads)
+  if (align > kSharedBaseAlign || (align & (align - 1)))
+    fail("__shared__ alignment must be a power of 2 up to 128 bytes");
+  const uintptr_t base = reinterpret_cast<uintptr_t>(B.static_base);
+  const uintptr_t at = (base + B.static_used + align - 1) / align * align;
+  const size_t offset = size_t(at - base);
   if (offset + bytes > kStaticSharedLimit)
     fail("static __shared__ memory of the kernel exceeds 48 KiB");
   B.static_used = offset + bytes;
   B.static_offsets.emplace_back(key, offset);
-  std::memset(B.static_area.data() + offset, 0xff, bytes);  // poisoned like the rest
-  return B.static_area.data() + offset;
+  std::memset(B.static_base + offset, 0xff, bytes);  // poisoned like the rest
+  return B.static_base + offset;
 }
 
 void* dynamic_shared() {
@@ -359,10 +385,17 @@ void launch(const LaunchConfig& cfg, void (*body)(void*), void* ctx) {
   B.warp_arrived.assign(warps, 0);
   B.warp_generation.assign(warps, 0);
   B.warp_slot.assign(size_t(warps) * 32, 0);
+  B.warp_arg.assign(size_t(warps) * 32, nullptr);
   B.block_arrived = 0;
   B.static_offsets.clear();
   B.static_used = 0;
-  B.static_area.resize(kStaticSharedLimit);
+  // Room for the skew and for aligning declarations up to kSharedBaseAlign past it.
+  B.static_area.resize(kStaticSharedLimit + 2 * kSharedBaseAlign);
+  {
+    const uintptr_t raw = reinterpret_cast<uintptr_t>(B.static_area.data());
+    B.static_base = B.static_area.data() +
+                    ((kSharedBaseAlign - raw % kSharedBaseAlign) % kSharedBaseAlign) + kSharedBaseSkew;
+  }
   B.dynamic_area.resize(cfg.dynamic_shared_bytes + 16);
 
   blockDim = cfg.block;
@@ -375,7 +408,7 @@ void launch(const LaunchConfig& cfg, void (*body)(void*), void* ctx) {
     blockIdx = uint3{unsigned(b % gx), unsigned((b / gx) % gy), unsigned(b / (gx * gy))};
     // Shared memory starts as garbage on a GPU: poison it (all-ones bytes are NaN as floats), so
     // a kernel that reads before writing fails its test.
-    std::memset(B.static_area.data(), 0xff, B.static_used);
+    std::memset(B.static_base, 0xff, B.static_used);
     std::memset(B.dynamic_area.data(), 0xff, cfg.dynamic_shared_bytes);
     if (B.fibers) {
       run_block_fibers(k % 2 == 1);
