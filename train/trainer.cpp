@@ -174,7 +174,9 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
   if (fresh)
     csv_ << "step,epoch," << StepLosses::csv_header() << ",lr,seconds"
          << (config_.log_grad_norm ? ",grad_norm_G,grad_norm_D" : "") << "\n";
-  tty_ = isatty(fileno(stdout)) != 0;
+  // Open MPI hands ranks a pseudo-terminal even when mpirun's output goes to a file: several
+  // ranks always log whole lines.
+  tty_ = isatty(fileno(stdout)) != 0 && !comm_->distributed();
 }
 
 Trainer::~Trainer() = default;

@@ -286,7 +286,7 @@ TEST_CASE("distributed: ranks equal one process on the cuda device", "[mpi][cuda
   check_equivalence("unet", "cuda", GAN_CUDA_EMULATED ? 2 : 1, 1e-5);
 }
 
-TEST_CASE("distributed: SIGKILL of one rank ends the job within 10 s; resume continues exactly",
+TEST_CASE("distributed: SIGKILL of one rank ends the job within 10 s, and resume continues exactly",
           "[mpi][kill]") {
   if (!mpi_built()) return;
   TempDir dir;

@@ -147,7 +147,7 @@ TEST_CASE("data parallel: gradients averaged in buckets, a tensor split across t
   }
 }
 
-TEST_CASE("data parallel: per-rank pools and generators in the checkpoint; another rank count is "
+TEST_CASE("data parallel: per-rank pools and generators in the checkpoint, another rank count "
           "refused", "[train][dist]") {
   testing::TempDir dir;
   models::CycleGAN nets(testing::tiny_model(), 1);
