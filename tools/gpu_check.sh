@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The GPU check: builds the real CUDA backend for this machine's GPU only, runs the GPU tests,
+# The GPU check: builds the real CUDA backend for this machine's GPU only, runs the GPU tests
+# (the gpu ctest label; with Open MPI installed it includes gan_train as one MPI rank averaging
+# its gradients with NCCL on the GPU, tests/tools/test_distributed.cpp),
 # compute-sanitizer memcheck on a subset of them, the convolution benchmarks (beside cuDNN when
 # it is installed), and prints a table: kernel, shape, GFLOP/s, ratio to cuDNN, max rel. error.
 #
@@ -24,7 +26,7 @@ while [[ $# -gt 0 ]]; do
     --build) [[ $# -ge 2 ]] || die "--build needs a directory"; build="$2"; shift 2 ;;
     --bench-filter) [[ $# -ge 2 ]] || die "--bench-filter needs a regex"; bench_filter="$2"; shift 2 ;;
     --table) [[ $# -ge 2 ]] || die "--table needs a benchmark JSON file"; table_only="$2"; shift 2 ;;
-    -h|--help) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown argument '$1' (see --help)" ;;
   esac
 done

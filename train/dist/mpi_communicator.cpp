@@ -34,6 +34,11 @@ void check(int rc, const char* what) {
 class Mpi final : public Communicator {
  public:
   Mpi(const LaunchEnv& env, bool use_cuda) : Communicator(env) {
+#if GAN_HAS_CUDA && !GAN_CUDA_EMULATED && !GAN_HAS_NCCL
+    if (use_cuda)
+      throw std::runtime_error("--device cuda under mpirun/srun needs NCCL, and this build has none: "
+                               "install NCCL (nccl.h, libnccl) and reconfigure");
+#endif
     int provided = 0;
     // Only the main thread calls MPI (the loader's thread and OpenMP teams never do).
     check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
@@ -72,10 +77,9 @@ class Mpi final : public Communicator {
 #if GAN_HAS_CUDA && !GAN_CUDA_EMULATED
     if (device == Device::cuda) {
 #if GAN_HAS_NCCL
+      if (!nccl_) throw std::logic_error("average: cuda buffers, but NCCL was not set up");
       nccl_->average(data, n);
       return;
-#else
-      throw std::runtime_error("several ranks on --device cuda need NCCL, and this build has none");
 #endif
     }
 #endif
