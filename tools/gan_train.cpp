@@ -81,10 +81,12 @@ int default_threads(const gan::train::dist::Communicator& comm, std::ostream& lo
 }
 
 // One line on stderr; several ranks prefix their rank so the failing one is named.
+// One write, so the lines of several failing ranks do not interleave.
 void print_error(const gan::train::dist::Communicator* comm, const std::string& what) {
-  std::cerr << "gan_train: ";
-  if (comm && comm->size() > 1) std::cerr << "rank " << comm->rank() << ": ";
-  std::cerr << "error: " << what << "\n" << std::flush;
+  std::string line = "gan_train: ";
+  if (comm && comm->size() > 1) line += "rank " + std::to_string(comm->rank()) + ": ";
+  line += "error: " + what + "\n";
+  std::cerr << line << std::flush;
 }
 
 }  // namespace

@@ -101,6 +101,7 @@ class Trainer {
   int stop_signal_ = 0;
   double grad_norm_G_ = 0, grad_norm_D_ = 0;
   int64_t fault_nan_step_ = 0;  // GAN_FAULT_NAN_AT_STEP: a NaN pixel in that step's batch (tests)
+  int fault_diverge_rank_ = -1;  // GAN_FAULT_DIVERGE_RANK: that rank nudges a weight after step 1
 };
 
 }  // namespace gan::train

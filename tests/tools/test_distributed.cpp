@@ -78,14 +78,16 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
   return a;
 }
 
-// Starts argv (PATH lookup) with stdout + stderr to log_path.
-pid_t spawn(std::vector<std::string> argv, const std::string& log_path) {
+// Starts argv (PATH lookup) with stdout + stderr to log_path and the extra environment.
+pid_t spawn(std::vector<std::string> argv, const std::string& log_path,
+            const std::vector<std::pair<std::string, std::string>>& env = {}) {
   std::fflush(nullptr);
   pid_t pid = ::fork();
   if (pid == 0) {
     FILE* f = std::freopen(log_path.c_str(), "w", stdout);
     if (!f || ::dup2(::fileno(stdout), 2) < 0) ::_exit(127);
     ::setpgid(0, 0);  // its own group: a failed test can end mpirun and its ranks together
+    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
     if (argv[0] == "mpirun") {
       // Under AddressSanitizer (tools/sanitize.sh) the ranks run without LeakSanitizer: Open MPI
       // keeps allocations of its dlopen'ed components past MPI_Finalize, reported as leaks in
@@ -375,4 +377,24 @@ TEST_CASE("distributed: a bad file read by one rank ends the job with that rank'
   CHECK(read_bytes(log).find("gan_train: rank ") != std::string::npos);
   CHECK(read_bytes(log).find("1.png") != std::string::npos);
   WARN(lines_with(read_bytes(log), "gan_train: rank") << "job ended after " << seconds << " s");
+}
+
+TEST_CASE("distributed: ranks whose parameters differ stop at the next checkpoint, unwritten",
+          "[mpi]") {
+  if (!mpi_built()) return;
+  TempDir dir;
+  const std::string data = make_data(dir);
+  const std::string log = dir.file("diverged.log");
+  const int rc = wait_exit(
+      spawn(mpirun(2, train_args(data, dir.file("run"), "unet", 1) +
+                          std::vector<std::string>{"--steps", "4", "--save-every-steps", "1"}),
+            log, {{"GAN_FAULT_DIVERGE_RANK", "1"}}),
+      120);
+  INFO(read_bytes(log));
+  CHECK(rc != 0);
+  CHECK(rc != -1);
+  CHECK(read_bytes(log).find("step 1: the parameters of rank 1 differ from rank 0's") !=
+        std::string::npos);
+  CHECK_FALSE(fs::exists(dir.file("run/checkpoints/latest.safetensors")));
+  WARN(lines_with(read_bytes(log), "differ"));
 }
