@@ -121,7 +121,8 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", c.epochs, "Epochs at the base learning rate")->capture_default_str();
   app.add_option("--decay-epochs", c.decay_epochs, "Epochs of linear decay to 0 afterwards")
       ->capture_default_str();
-  app.add_option("--batch", c.batch, "Batch size")->capture_default_str();
+  app.add_option("--batch", c.batch, "Batch size (per rank under mpirun/srun: docs/distributed.md)")
+      ->capture_default_str();
   app.add_option("--seed", c.seed, "Seed of weights, data order, augmentation, dropout, pool")
       ->capture_default_str();
   app.add_option("--steps", c.max_steps, "Stop after this many steps in total (0 = all epochs)")
@@ -145,7 +146,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--log-every", c.log_every, "Steps between progress lines when not a terminal")
       ->capture_default_str();
-  app.add_option("--threads", c.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  app.add_option("--threads", c.threads,
+                 "CPU threads (0 = all cores; under mpirun/srun the node's cores / its ranks)")
+      ->capture_default_str();
   app.add_option("--gan-loss", c.gan_loss, "Adversarial loss: bce or lsgan")->capture_default_str();
   app.add_option("--pool", c.pool, "Image pool size (0 = off, the single-forward step)")
       ->capture_default_str();
