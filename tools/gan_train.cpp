@@ -178,7 +178,7 @@ int main(int argc, char** argv) {
   try {
     comm = gan::train::dist::make_communicator(c.device == "cuda");
     std::ostream& out = comm->is_root() ? std::cout : discard;
-    if (c.threads == 0 && comm->size() > 1) c.threads = default_threads(*comm, out);
+    if (c.threads == 0 && comm->distributed()) c.threads = default_threads(*comm, out);
     gan::set_num_threads(c.threads);  // OpenMP and Eigen together; 0 keeps all cores
     if (comm->distributed()) out << "threads per rank: " << gan::num_threads() << "\n";
     gan::train::Trainer trainer(c, resume, out, comm.get());
