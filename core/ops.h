@@ -37,6 +37,27 @@ Tensor abs(const Tensor& x);
 // the identity otherwise. The mask comes from g (Philox), so CPU and cuda drop the same elements.
 Tensor dropout(const Tensor& x, double p, bool training, Generator& g);
 
+// Data-parallel training splits a global batch of ranks * per_rank samples into one share per
+// rank. While a DropoutShardGuard is alive on a thread, dropout there draws the masks that the
+// same samples get in the single-process run of the global batch: x's batch is read as segments
+// of per_rank samples (a batch [a; b] of two inputs is two segments), segment s standing for
+// samples s * ranks * per_rank + rank * per_rank ... of the global tensor. The Philox mask is a
+// function of the element index, so each rank computes the global mask and keeps its slices.
+struct DropoutShard {
+  int64_t rank = 0, ranks = 1, per_rank = 0;
+  bool trivial() const { return ranks <= 1; }
+};
+class DropoutShardGuard {  // RAII, per thread
+ public:
+  explicit DropoutShardGuard(const DropoutShard& shard);
+  ~DropoutShardGuard();
+  DropoutShardGuard(const DropoutShardGuard&) = delete;
+  DropoutShardGuard& operator=(const DropoutShardGuard&) = delete;
+
+ private:
+  DropoutShard prev_;
+};
+
 // ---- reductions (core/ops/reduce.cpp): one-element results ---------------------------------
 Tensor sum(const Tensor& x);
 Tensor mean(const Tensor& x);

@@ -5,11 +5,19 @@
 // infinite loss/gradient stops training with exit code 3 (the last good checkpoint stays).
 // SIGINT/SIGTERM finish the current step, write the latest checkpoint and exit with 130/143,
 // printing the command that resumes the run.
+// Under mpirun or srun it is one rank of a data-parallel training (docs/distributed.md): a rank
+// that fails prints "gan_train: rank R: error: ..." and ends the whole job (MPI_Abort).
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <cstring>
 #include <iostream>
+#include <memory>
+#include <sstream>
 #include <string>
+#include <thread>
+
+#include <sched.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -18,6 +26,7 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/threads.h"
+#include "train/dist/communicator.h"
 #include "train/trainer.h"
 
 namespace {
@@ -53,6 +62,33 @@ std::string resume_command(int argc, char** argv) {
   return has_resume ? cmd : cmd + " --resume";
 }
 
+// Threads per rank when --threads is 0: the node's cores shared by its ranks, and no more than the
+// cores the launcher bound this rank to (mpirun binds each of <= 2 ranks to one core by default).
+int default_threads(const gan::train::dist::Communicator& comm, std::ostream& log) {
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  int threads = std::max(1, cores / comm.local_size());
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    const int bound = CPU_COUNT(&set);
+    if (bound >= 1 && bound < threads) {
+      log << "note: the launcher bound this rank to " << bound << " core(s): " << bound
+          << " thread(s) per rank instead of " << threads
+          << " (mpirun --bind-to none, or --map-by slot:PE=" << threads << ")\n";
+      threads = bound;
+    }
+  }
+  return threads;
+}
+
+// One line on stderr; several ranks prefix their rank so the failing one is named.
+// One write, so the lines of several failing ranks do not interleave.
+void print_error(const gan::train::dist::Communicator* comm, const std::string& what) {
+  std::string line = "gan_train: ";
+  if (comm && comm->size() > 1) line += "rank " + std::to_string(comm->rank()) + ": ";
+  line += "error: " + what + "\n";
+  std::cerr << line << std::flush;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -85,7 +121,8 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", c.epochs, "Epochs at the base learning rate")->capture_default_str();
   app.add_option("--decay-epochs", c.decay_epochs, "Epochs of linear decay to 0 afterwards")
       ->capture_default_str();
-  app.add_option("--batch", c.batch, "Batch size")->capture_default_str();
+  app.add_option("--batch", c.batch, "Batch size (per rank under mpirun/srun: docs/distributed.md)")
+      ->capture_default_str();
   app.add_option("--seed", c.seed, "Seed of weights, data order, augmentation, dropout, pool")
       ->capture_default_str();
   app.add_option("--steps", c.max_steps, "Stop after this many steps in total (0 = all epochs)")
@@ -109,7 +146,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--log-every", c.log_every, "Steps between progress lines when not a terminal")
       ->capture_default_str();
-  app.add_option("--threads", c.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  app.add_option("--threads", c.threads,
+                 "CPU threads (0 = all cores; under mpirun/srun the node's cores / its ranks)")
+      ->capture_default_str();
   std::string conv_math = "fp32";
   app.add_option("--conv-math", conv_math,
                  "cuda convolutions: fp32, or tf32 (tensor cores, inputs rounded to 10 mantissa bits)")
@@ -133,17 +172,29 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  std::unique_ptr<gan::train::dist::Communicator> comm;
+  // Ends the run with exit code `code`: the whole job when this is one of several ranks (the
+  // others are blocked in a collective and would otherwise wait for this one forever).
+  auto fail = [&](int code) {
+    if (comm && comm->size() > 1) comm->abort(code);
+    return code;
+  };
+  std::ostringstream discard;  // the log of ranks other than 0
   try {
+    comm = gan::train::dist::make_communicator(c.device == "cuda");
+    std::ostream& out = comm->is_root() ? std::cout : discard;
+    if (c.threads == 0 && comm->distributed()) c.threads = default_threads(*comm, out);
     gan::set_num_threads(c.threads);  // OpenMP and Eigen together; 0 keeps all cores
     gan::device::set_conv_math(conv_math);
-    gan::train::Trainer trainer(c, resume, std::cout);
+    if (comm->distributed()) out << "threads per rank: " << gan::num_threads() << "\n";
+    gan::train::Trainer trainer(c, resume, out, comm.get());
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     trainer.set_stop_flag(&g_stop_signal);
     auto& n = trainer.nets();
-    std::cout << "device " << c.device
-              << (c.device == "cuda" && gan::device::cuda_emulated() ? " (emulated)" : "")
-              << (c.device == "cuda" ? ", conv math " + conv_math : "") << "\n"
+    out << "device " << c.device
+        << (c.device == "cuda" && gan::device::cuda_emulated() ? " (emulated)" : "")
+        << (c.device == "cuda" ? ", conv math " + conv_math : "") << "\n"
               << "parameters: G_AB " << n.G_AB->parameter_count() << ", G_BA "
               << n.G_BA->parameter_count() << ", D_A " << n.D_A->parameter_count() << ", D_B "
               << n.D_B->parameter_count() << "\n"
@@ -152,6 +203,7 @@ int main(int argc, char** argv) {
               << " epochs\n";
     trainer.run();
     if (int sig = trainer.stop_signal()) {
+      if (!comm->is_root()) return 128 + sig;
       std::cerr << "gan_train: " << (sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)")
                 << " at step " << trainer.global_step() << "; checkpoint " << trainer.checkpoint_dir()
                 << "/latest.safetensors written. Resume with:\n  " << resume_command(argc, argv)
@@ -159,19 +211,13 @@ int main(int argc, char** argv) {
       return 128 + sig;
     }
   } catch (const gan::train::NonFiniteError& e) {
-    std::cerr << "gan_train: error: " << e.what()
-              << " (training stopped; the last good checkpoint is kept: lower --lr, or resume "
-                 "from it with --resume)\n";
-    return 3;
-  } catch (const gan::InputError& e) {
-    std::cerr << "gan_train: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::invalid_argument& e) {
-    std::cerr << "gan_train: error: " << e.what() << "\n";
-    return 2;
-  } catch (const std::runtime_error& e) {
-    std::cerr << "gan_train: error: " << e.what() << "\n";
-    return 2;
+    print_error(comm.get(), std::string(e.what()) +
+                                " (training stopped; the last good checkpoint is kept: lower --lr, "
+                                "or resume from it with --resume)");
+    return fail(3);
+  } catch (const std::exception& e) {  // bad input (InputError, invalid_argument) and the rest
+    print_error(comm.get(), e.what());
+    return fail(2);
   }
   return 0;
 }

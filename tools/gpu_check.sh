@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# The GPU check: builds the real CUDA backend for this machine's GPU only, runs the GPU tests,
-# compute-sanitizer memcheck and racecheck on the convolution and runtime tests, the convolution
-# benchmarks (every variant, FP32 and TF32, beside cuDNN's FP32 and TF32 when it is installed),
-# and the training step (bench_step --device cuda) of the four configurations of
-# docs/performance.md in both conv maths. Prints two tables: per convolution kernel and shape
-# GFLOP/s, ratio to cuDNN and max rel. error; per step configuration seconds and GFLOP/s.
+# The GPU check: builds the real CUDA backend for this machine's GPU only, runs the GPU tests
+# (the gpu ctest label; with Open MPI installed it includes gan_train as one MPI rank averaging
+# its gradients with NCCL on the GPU, tests/tools/test_distributed.cpp), compute-sanitizer
+# memcheck and racecheck on the convolution and runtime tests, the convolution benchmarks (every
+# variant, FP32 and TF32, beside cuDNN's FP32 and TF32 when it is installed), and the training
+# step (bench_step --device cuda) of the four configurations of docs/performance.md in both conv
+# maths. Prints two tables: per convolution kernel and shape GFLOP/s, ratio to cuDNN and max rel.
+# error; per step configuration seconds and GFLOP/s.
 #
 #   tools/gpu_check.sh [--logs DIR] [--build DIR] [--bench-filter REGEX] [--skip LIST]
 #   tools/gpu_check.sh --table BENCH_JSON     only print the table of an earlier benchmark run

@@ -16,6 +16,7 @@ packages=(
   libgif-dev           # progress.gif
   libgdcm-dev libgdcm-tools  # DICOM series (GDCM; the tools package completes its CMake config)
   ccache               # faster rebuilds
+  openmpi-bin libopenmpi-dev  # data-parallel gan_train under mpirun (docs/distributed.md) and its tests
 )
 # shellcheck disable=SC2206
 [[ -n ${GAN_SETUP_EXTRA:-} ]] && packages+=($GAN_SETUP_EXTRA)

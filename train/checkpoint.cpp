@@ -16,6 +16,10 @@ std::string rng_state(const Generator& g) {
   return std::to_string(g.seed()) + " " + std::to_string(g.stream());
 }
 
+// "" for rank 0 (and a single process: the names of checkpoints before data parallelism),
+// ".rank<r>" for the others.
+std::string rank_suffix(int rank) { return rank == 0 ? "" : ".rank" + std::to_string(rank); }
+
 const std::string& meta(const io::SafetensorsFile& f, const std::string& key,
                         const std::string& path) {
   auto it = f.metadata.find(key);
@@ -128,7 +132,8 @@ double generator_parameter_count(models::ModelConfig mc) {
 
 void save_training_checkpoint(const std::string& path, const TrainConfig& config,
                               const models::CycleGAN& nets, CycleGANStep& step,
-                              const TrainingPosition& pos) {
+                              const TrainingPosition& pos,
+                              const std::vector<dist::RankState>& other_ranks) {
   std::vector<std::pair<std::string, Tensor>> tensors = nets.named_parameters();
   std::vector<std::string> g_names, d_names;
   split_names(nets, g_names, d_names);
@@ -136,6 +141,11 @@ void save_training_checkpoint(const std::string& path, const TrainConfig& config
   add_moments(tensors, "opt_D", step.opt_D(), d_names);
   if (Tensor p = step.pool_A().stacked(); p.defined()) tensors.emplace_back("pool.A", p);
   if (Tensor p = step.pool_B().stacked(); p.defined()) tensors.emplace_back("pool.B", p);
+  for (size_t i = 0; i < other_ranks.size(); ++i) {
+    const std::string suffix = rank_suffix(static_cast<int>(i) + 1);
+    if (other_ranks[i].pool_a.defined()) tensors.emplace_back("pool.A" + suffix, other_ranks[i].pool_a);
+    if (other_ranks[i].pool_b.defined()) tensors.emplace_back("pool.B" + suffix, other_ranks[i].pool_b);
+  }
 
   std::map<std::string, std::string> md;
   md["format"] = kFormat;
@@ -148,6 +158,14 @@ void save_training_checkpoint(const std::string& path, const TrainConfig& config
   md["opt_D.step"] = std::to_string(step.opt_D().step_count());
   md["dropout_rng"] = rng_state(*nets.dropout_rng);
   md["pool_rng"] = rng_state(step.pool_rng());
+  md["world_size"] = std::to_string(other_ranks.size() + 1);
+  for (size_t i = 0; i < other_ranks.size(); ++i) {
+    const dist::RankState& r = other_ranks[i];
+    const std::string suffix = rank_suffix(static_cast<int>(i) + 1);
+    md["pool_rng" + suffix] = std::to_string(r.pool_seed) + " " + std::to_string(r.pool_stream);
+    md["dropout_rng" + suffix] =
+        std::to_string(r.dropout_seed) + " " + std::to_string(r.dropout_stream);
+  }
   io::save_safetensors(path, tensors, md);
 }
 
@@ -179,9 +197,16 @@ void load_network(const io::SafetensorsFile& f, const std::string& prefix, nn::M
 }
 
 TrainingPosition load_training_checkpoint(const std::string& path, models::CycleGAN& nets,
-                                          CycleGANStep& step) {
+                                          CycleGANStep& step, int rank, int world_size) {
   io::SafetensorsFile f = io::load_safetensors(path);
   checkpoint_config(f, path);  // checks the format
+  const int64_t saved_ranks = f.metadata.count("world_size") ? meta_int(f, "world_size", path) : 1;
+  if (saved_ranks != world_size)
+    throw InputError(path + ": written by a run of " + std::to_string(saved_ranks) +
+                     " rank(s), this run has " + std::to_string(world_size) +
+                     ": resume with the same number of ranks (mpirun -np " +
+                     std::to_string(saved_ranks) + "; image pools and data shards are per rank)");
+  const std::string suffix = rank_suffix(rank);
   load_network(f, "G_AB", *nets.G_AB, path);
   load_network(f, "G_BA", *nets.G_BA, path);
   load_network(f, "D_A", *nets.D_A, path);
@@ -191,10 +216,10 @@ TrainingPosition load_training_checkpoint(const std::string& path, models::Cycle
   load_moments(f, "opt_G", step.opt_G(), g_names, path);
   load_moments(f, "opt_D", step.opt_D(), d_names, path);
   Device dev = nets.G_AB->parameters().front().device();
-  restore_pool(step.pool_A(), f, "pool.A", dev, nets.config, path);
-  restore_pool(step.pool_B(), f, "pool.B", dev, nets.config, path);
-  restore_rng(*nets.dropout_rng, f, "dropout_rng", path);
-  restore_rng(step.pool_rng(), f, "pool_rng", path);
+  restore_pool(step.pool_A(), f, "pool.A" + suffix, dev, nets.config, path);
+  restore_pool(step.pool_B(), f, "pool.B" + suffix, dev, nets.config, path);
+  restore_rng(*nets.dropout_rng, f, "dropout_rng" + suffix, path);
+  restore_rng(step.pool_rng(), f, "pool_rng" + suffix, path);
 
   TrainingPosition pos;
   pos.global_step = meta_int(f, "global_step", path);

@@ -4,7 +4,9 @@
 //             "pool.A", "pool.B" (image pools, [n, C, H, W], absent when empty)
 //   __metadata__: "format" = "gan-cyclegan/1", "config" (TrainConfig JSON), "global_step",
 //             "epoch", "step_in_epoch", "loader_seed", "opt_G.step", "opt_D.step",
-//             "dropout_rng" and "pool_rng" ("<seed> <stream>")
+//             "dropout_rng" and "pool_rng" ("<seed> <stream>"), "world_size" (ranks; absent = 1)
+//   data-parallel runs (docs/distributed.md), rank r >= 1: "pool.A.rank<r>", "pool.B.rank<r>",
+//             metadata "pool_rng.rank<r>", "dropout_rng.rank<r>" (rank 0 keeps the names above)
 // Loading checks every name and shape against the model being filled and names the first tensor
 // that is missing or differs, so a checkpoint of another architecture or size is refused clearly.
 #pragma once
@@ -15,6 +17,7 @@
 #include "models/cyclegan.h"
 #include "train/cyclegan_step.h"
 #include "train/data/dataset.h"
+#include "train/dist/rank_state.h"
 #include "train/io/safetensors.h"
 #include "train/train_config.h"
 
@@ -25,15 +28,19 @@ struct TrainingPosition {
   UnpairedLoader::State loader;  // where the data stream continues
 };
 
-// Writes everything needed to continue training exactly (atomic).
+// Writes everything needed to continue training exactly (atomic). In a data-parallel run rank 0
+// writes it, with the pools and generator states of ranks 1.. in other_ranks (in rank order).
 void save_training_checkpoint(const std::string& path, const TrainConfig& config,
                               const models::CycleGAN& nets, CycleGANStep& step,
-                              const TrainingPosition& position);
+                              const TrainingPosition& position,
+                              const std::vector<dist::RankState>& other_ranks = {});
 
 // Fills nets, optimizers, pools and RNG states from a training checkpoint written for the same
-// architecture; returns where training stopped. Throws gan::InputError("<path>: ...").
+// architecture; returns where training stopped. Throws gan::InputError("<path>: ..."). Rank
+// `rank` of a world_size-rank run takes its own pools and generator states; a checkpoint of
+// another number of ranks is refused (the per-rank pools cannot be re-sharded exactly).
 TrainingPosition load_training_checkpoint(const std::string& path, models::CycleGAN& nets,
-                                          CycleGANStep& step);
+                                          CycleGANStep& step, int rank = 0, int world_size = 1);
 
 // The TrainConfig stored in a checkpoint's metadata.
 TrainConfig checkpoint_config(const io::SafetensorsFile& f, const std::string& path);

@@ -80,6 +80,7 @@ StepLossTensors CycleGANStep::forward(const Tensor& a, const Tensor& b) {
   const double lam = options_.lambda_cycle, lam_id = options_.lambda_identity * lam;
   StepTimings& T = timings_;
   T.forward_G = T.forward_D = T.losses = 0;
+  ops::DropoutShardGuard share(ops::DropoutShard{share_rank_, share_ranks_, a.size(0)});
   PhaseClock clock(timing_);
   auto G_AB = [&](const Tensor& x) { Tensor y = (*nets_.G_AB)(x); clock.charge(T.forward_G); return y; };
   auto G_BA = [&](const Tensor& x) { Tensor y = (*nets_.G_BA)(x); clock.charge(T.forward_G); return y; };
@@ -140,13 +141,18 @@ StepLosses CycleGANStep::step(const Tensor& a, const Tensor& b) {
   StepLossTensors L = forward(a, b);
   PhaseClock clock(timing_);
   StepTimings& T = timings_;
-  T.backward_G = T.backward_D = T.adam = 0;
+  T.backward_G = T.backward_D = T.grad_sync = T.adam = 0;
   opt_G_.zero_grad();
   opt_D_.zero_grad();
   gan::backward(L.loss_G, {opt_G_.params(), /*retain_graph=*/true});
   clock.charge(T.backward_G);
   gan::backward(L.loss_D, {opt_D_.params(), /*retain_graph=*/false});
   clock.charge(T.backward_D);
+  if (before_update_) {
+    before_update_(opt_G_);
+    before_update_(opt_D_);
+    clock.charge(T.grad_sync);
+  }
   if (profile::enabled()) profile::mark();
   opt_G_.step();
   opt_D_.step();

@@ -9,9 +9,11 @@
 // discriminator parameters; then both Adams step. Without an image pool f_A/f_B are the very
 // D outputs the generator loss used; with one, D runs again on detached fakes from the pool.
 #pragma once
+#include <functional>
 #include <memory>
 #include <string>
 
+#include "core/ops.h"
 #include "core/rng.h"
 #include "models/cyclegan.h"
 #include "nn/adam.h"
@@ -49,7 +51,10 @@ struct StepLosses {
 struct StepTimings {
   double forward_G = 0, forward_D = 0, losses = 0;  // forward: generators, discriminators, rest
   double backward_G = 0, backward_D = 0, adam = 0;
-  double total() const { return forward_G + forward_D + losses + backward_G + backward_D + adam; }
+  double grad_sync = 0;  // the before-update hook: averaging gradients across ranks
+  double total() const {
+    return forward_G + forward_D + losses + backward_G + backward_D + grad_sync + adam;
+  }
 };
 
 class CycleGANStep {
@@ -70,6 +75,13 @@ class CycleGANStep {
   ImagePool& pool_B() { return pool_B_; }
   Generator& pool_rng() { return pool_rng_; }
   void set_lr(double lr);
+  // Called by step() after both backward passes and before the optimizer updates, once per
+  // optimizer (G, then D): data-parallel training averages the gradients across ranks there.
+  void set_before_update(std::function<void(nn::Adam&)> hook) { before_update_ = std::move(hook); }
+  // Data-parallel training: this process holds share `rank` of `ranks` equal shares of every
+  // batch, and the generators' dropout masks are drawn as that share of the global batch's masks
+  // (core/ops.h DropoutShard), so N ranks match one process with N times the batch.
+  void set_batch_share(int rank, int ranks) { share_rank_ = rank; share_ranks_ = ranks; }
   void set_timing(bool on) { timing_ = on; }
   const StepTimings& last_timings() const { return timings_; }
   const StepOptions& options() const { return options_; }
@@ -82,6 +94,8 @@ class CycleGANStep {
   nn::Adam opt_G_, opt_D_;
   ImagePool pool_A_, pool_B_;
   Generator pool_rng_;
+  std::function<void(nn::Adam&)> before_update_;
+  int share_rank_ = 0, share_ranks_ = 1;
   bool timing_ = false;
   StepTimings timings_;
 };

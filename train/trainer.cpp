@@ -13,6 +13,8 @@
 #include "core/device.h"
 #include "core/error.h"
 #include "core/ops.h"
+#include "train/dist/param_hash.h"
+#include "train/dist/rank_state.h"
 #include "train/io/atomic_file.h"
 #include "train/report/image_grid.h"
 #include "train/report/progress.h"
@@ -99,26 +101,38 @@ void truncate_csv(const std::string& path, int64_t step) {
 
 }  // namespace
 
-Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log)
-    : config_(config), log_(log) {
+Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
+                 dist::Communicator* comm)
+    : config_(config), log_(log), comm_(comm) {
+  if (!comm_) {
+    own_comm_ = dist::make_single_process();
+    comm_ = own_comm_.get();
+  }
   config_.validate();
   device_ = config_.device == "cuda" ? Device::cuda : Device::cpu;
   if (device_ == Device::cuda) device::require_cuda("--device cuda");
 
-  std::error_code ec;
-  fs::create_directories(checkpoint_dir(), ec);
-  if (ec) throw InputError(config_.out + ": cannot create run dir: " + ec.message());
-  io::remove_stale_temp_files(checkpoint_dir());
-  io::remove_stale_temp_files(config_.out);
+  if (root()) {  // the run dir is rank 0's: the other ranks only read its checkpoint
+    std::error_code ec;
+    fs::create_directories(checkpoint_dir(), ec);
+    if (ec) throw InputError(config_.out + ": cannot create run dir: " + ec.message());
+    io::remove_stale_temp_files(checkpoint_dir());
+    io::remove_stale_temp_files(config_.out);
+    fs::create_directories(config_.out + "/samples", ec);
+  }
   if (const char* e = std::getenv("GAN_FAULT_NAN_AT_STEP")) fault_nan_step_ = std::atoll(e);
-  fs::create_directories(config_.out + "/samples", ec);
+  if (const char* e = std::getenv("GAN_FAULT_DIVERGE_RANK")) fault_diverge_rank_ = std::atoi(e);
 
   nets_ = std::make_unique<models::CycleGAN>(config_.model, config_.seed);
   nets_->to(device_);
   StepOptions so{parse_gan_loss(config_.gan_loss), config_.lambda_cycle, config_.lambda_identity};
   nn::AdamOptions adam{config_.lr, config_.beta1, config_.beta2, 1e-8, 0.0};
-  step_ = std::make_unique<CycleGANStep>(*nets_, so, adam, config_.pool,
-                                         config_.seed ^ 0x5851F42D4C957F2Dull);
+  // Each rank's pool draws its own coin flips; rank 0 (and a single process) keeps the seed of
+  // runs before data parallelism.
+  const uint64_t pool_seed = (config_.seed ^ 0x5851F42D4C957F2Dull) +
+                             0x9E3779B97F4A7C15ull * static_cast<uint64_t>(comm_->rank());
+  step_ = std::make_unique<CycleGANStep>(*nets_, so, adam, config_.pool, pool_seed);
+  setup_data_parallel();
   schedule_ = LrSchedule{config_.lr, config_.epochs, config_.decay_epochs};
 
   ImageTransform tf;
@@ -129,24 +143,26 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log)
   if (resume) {
     std::string path = checkpoint_dir() + "/latest.safetensors";
     if (!fs::exists(path)) throw InputError(path + ": no checkpoint to resume from (--resume)");
-    TrainingPosition pos = load_training_checkpoint(path, *nets_, *step_);
+    TrainingPosition pos =
+        load_training_checkpoint(path, *nets_, *step_, comm_->rank(), comm_->size());
     global_step_ = pos.global_step;
     start = pos.loader;
     log_ << "resumed from " << path << " at step " << global_step_ << "\n";
   }
-  DomainOptions data_options;
-  data_options.slice_axis = parse_slice_axis(config_.slice_axis);
-  data_options.min_foreground = config_.min_foreground;
-  data_options.cache_dir = config_.out + "/slice_cache";
-  data_options.log = &log_;
-  data_options.tag = "A";
-  auto data_a = std::make_shared<DomainData>(config_.data_a, data_options);
-  data_options.tag = "B";
-  auto data_b = std::make_shared<DomainData>(config_.data_b, data_options);
+  auto data_a = load_domain(config_.data_a, "A");
+  auto data_b = load_domain(config_.data_b, "B");
   for (const DomainData* d : {data_a.get(), data_b.get()})
     log_ << "data " << (d == data_a.get() ? "A" : "B") << ": " << d->dir() << ": " << d->size()
          << " samples (" << d->image_count() << " images, " << d->volumes().size() << " volumes)\n";
-  loader_ = std::make_unique<UnpairedLoader>(data_a, data_b, tf, start, config_.batch);
+  loader_ = std::make_unique<UnpairedLoader>(data_a, data_b, tf, start, config_.batch, 4,
+                                             UnpairedLoader::Shard{comm_->rank(), comm_->size()});
+  if (comm_->distributed())
+    log_ << "data parallel: " << comm_->size() << " ranks (" << comm_->name() << "), batch "
+         << config_.batch << " per rank, effective batch " << config_.batch * comm_->size()
+         << ", lr " << config_.lr << " (not scaled with the batch), gradients averaged in "
+         << average_G_->bucket_count() + average_D_->bucket_count() << " bucket(s) of <= "
+         << (dist::kDefaultBucketBytes >> 20) << " MiB per step\n";
+  if (!root()) return;  // files and samples are rank 0's
   samples_A_ = load_samples(*data_a, config_.num_samples, tf, device_);
   samples_B_ = load_samples(*data_b, config_.num_samples, tf, device_);
 
@@ -159,10 +175,85 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log)
   if (fresh)
     csv_ << "step,epoch," << StepLosses::csv_header() << ",lr,seconds"
          << (config_.log_grad_norm ? ",grad_norm_G,grad_norm_D" : "") << "\n";
-  tty_ = isatty(fileno(stdout)) != 0;
+  // Open MPI hands ranks a pseudo-terminal even when mpirun's output goes to a file: several
+  // ranks always log whole lines.
+  tty_ = isatty(fileno(stdout)) != 0 && !comm_->distributed();
 }
 
 Trainer::~Trainer() = default;
+
+// Gradient averaging before every update, and dropout masks as this rank's share of the global
+// batch; nothing changes for a single process.
+void Trainer::setup_data_parallel() {
+  if (!comm_->distributed()) return;
+  average_G_ = std::make_unique<dist::GradientAverager>(step_->opt_G().params(), *comm_);
+  average_D_ = std::make_unique<dist::GradientAverager>(step_->opt_D().params(), *comm_);
+  step_->set_batch_share(comm_->rank(), comm_->size());
+  step_->set_before_update([this](nn::Adam& opt) {
+    (&opt == &step_->opt_G() ? average_G_ : average_D_)->average();
+  });
+}
+
+// One domain's data. A volume folder builds a slice cache in the run dir: rank 0 builds it
+// first, the other ranks then reuse it (they would otherwise write the same files at once).
+std::shared_ptr<DomainData> Trainer::load_domain(const std::string& dir, const char* tag) {
+  DomainOptions o;
+  o.slice_axis = parse_slice_axis(config_.slice_axis);
+  o.min_foreground = config_.min_foreground;
+  o.cache_dir = config_.out + "/slice_cache";
+  o.log = &log_;
+  o.tag = tag;
+  std::shared_ptr<DomainData> d;
+  if (root()) d = std::make_shared<DomainData>(dir, o);
+  comm_->barrier();
+  if (!root()) d = std::make_shared<DomainData>(dir, o);
+  return d;
+}
+
+// The mean over the ranks of each loss term: every rank's terms are means over its equal share of
+// the batch, so this is the loss of the global batch, as a single process would log it.
+void Trainer::average_losses(StepLosses& l) {
+  if (comm_->size() <= 1) return;
+  std::vector<double> v = {l.adv_AB, l.adv_BA, l.cycle_A, l.cycle_B, l.identity_A,
+                           l.identity_B, l.loss_G, l.D_A, l.D_B};
+  comm_->sum(v);
+  for (double& x : v) x /= comm_->size();
+  l = StepLosses{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
+}
+
+// Stops need every rank to stop after the same step (a rank still stepping would wait for the
+// others forever): a signal on any rank, or rank 0's time budget, stops all of them.
+bool Trainer::all_agree_to_stop(double seconds) {
+  std::vector<double> flags = {stop_flag_ ? static_cast<double>(*stop_flag_) : 0.0,
+                               root() && config_.max_minutes > 0 &&
+                                       seconds >= config_.max_minutes * 60
+                                   ? 1.0
+                                   : 0.0};
+  comm_->max(flags);
+  if (flags[0] != 0) stop_signal_ = static_cast<int>(flags[0]);
+  return flags[0] != 0 || flags[1] != 0;
+}
+
+// Data-parallel ranks apply the same averaged gradients, so their weights must be bit-identical;
+// a difference (a nondeterministic reduction, a rank that skipped an update) stops training
+// before the checkpoint is written.
+void Trainer::check_same_parameters() {
+  if (comm_->size() <= 1) return;
+  std::vector<Tensor> params;
+  for (auto& [name, t] : nets_->named_parameters()) params.push_back(t);
+  const std::vector<uint64_t> hashes = comm_->allgather(dist::hash_tensors(params));
+  for (size_t r = 1; r < hashes.size(); ++r)
+    if (hashes[r] != hashes[0]) {
+      char buf[200];
+      std::snprintf(buf, sizeof buf,
+                    "step %lld: the parameters of rank %zu differ from rank 0's (hash %016llx vs "
+                    "%016llx): ranks diverged, checkpoint not written",
+                    static_cast<long long>(global_step_), r,
+                    static_cast<unsigned long long>(hashes[r]),
+                    static_cast<unsigned long long>(hashes[0]));
+      throw std::runtime_error(buf);
+    }
+}
 
 int64_t Trainer::total_steps() const {
   return schedule_.total_epochs() * loader_->steps_per_epoch();
@@ -175,7 +266,14 @@ StepLosses Trainer::train_step() {
     batch.a.data<float>()[0] = std::nanf("");
   Tensor a = batch.a.to(device_), b = batch.b.to(device_);
   StepLosses l = step_->step(a, b);
+  average_losses(l);
   ++global_step_;
+  if (global_step_ == 1 && fault_diverge_rank_ == comm_->rank()) {  // tests of the hash check
+    Tensor w = nets_->named_parameters().front().second;
+    std::vector<float> v = w.to_vector<float>();
+    v[0] += 1e-3f;
+    w.copy_from(Tensor::from_vector(v, w.shape()));
+  }
   check_losses(l, global_step_);
   if (config_.log_grad_norm) {
     grad_norm_G_ = l2_norm(step_->opt_G().params(), true);
@@ -194,7 +292,14 @@ void Trainer::save_checkpoint(const std::string& path) {
   if (!all_finite(params))
     throw NonFiniteError("step " + std::to_string(global_step_) +
                          ": non-finite weights, checkpoint " + path + " not written");
-  save_training_checkpoint(path, config_, *nets_, *step_, {global_step_, loader_->state()});
+  check_same_parameters();
+  std::vector<std::string> states =
+      comm_->gather_to_root(comm_->size() > 1 ? dist::to_bytes(dist::capture_rank_state(*step_, *nets_))
+                                              : std::string());
+  if (!root()) return;
+  std::vector<dist::RankState> others;
+  for (size_t r = 1; r < states.size(); ++r) others.push_back(dist::rank_state_from_bytes(states[r]));
+  save_training_checkpoint(path, config_, *nets_, *step_, {global_step_, loader_->state()}, others);
 }
 
 void Trainer::write_samples(const std::string& path, bool add_frame) {
@@ -225,7 +330,7 @@ void Trainer::write_report() {
 void Trainer::log_progress(const StepLosses& l, int64_t epoch, double seconds, bool force) {
   if (!tty_ && !force && global_step_ % config_.log_every != 0) return;
   int64_t done = global_step_ - start_step_;
-  double ips = seconds > 0 ? done * config_.batch / seconds : 0.0;
+  double ips = seconds > 0 ? done * config_.batch * comm_->size() / seconds : 0.0;
   int64_t target = config_.max_steps > 0 ? std::min(config_.max_steps, total_steps()) : total_steps();
   double eta = done > 0 ? seconds / done * (target - global_step_) : 0.0;
   char buf[400];
@@ -255,34 +360,33 @@ void Trainer::run() {
     double lr = schedule_.at_epoch(epoch);
     last = train_step();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    csv_ << global_step_ << "," << epoch << "," << last.csv_row() << "," << lr << "," << secs;
-    if (config_.log_grad_norm) csv_ << "," << grad_norm_G_ << "," << grad_norm_D_;
-    csv_ << "\n";
-    log_progress(last, epoch, secs, false);
+    if (root()) {
+      csv_ << global_step_ << "," << epoch << "," << last.csv_row() << "," << lr << "," << secs;
+      if (config_.log_grad_norm) csv_ << "," << grad_norm_G_ << "," << grad_norm_D_;
+      csv_ << "\n";
+      log_progress(last, epoch, secs, false);
+    }
     bool epoch_end = global_step_ % per_epoch == 0;
     if (epoch_end) {
       int64_t finished = global_step_ / per_epoch;  // epochs completed, 1-based
       csv_.flush();
-      if (config_.sample_every > 0 && finished % config_.sample_every == 0)
+      if (root() && config_.sample_every > 0 && finished % config_.sample_every == 0)
         write_samples(epoch_name(config_.out + "/samples", "epoch", finished, ".png"), true);
       save_checkpoint(checkpoint_dir() + "/latest.safetensors");
       if (finished % config_.save_every == 0)
         save_checkpoint(epoch_name(checkpoint_dir(), "epoch", finished, ".safetensors"));
-      write_report();
+      if (root()) write_report();
     } else if (config_.save_every_steps > 0 && global_step_ % config_.save_every_steps == 0) {
       csv_.flush();
       save_checkpoint(checkpoint_dir() + "/latest.safetensors");
     }
-    if (stop_flag_ && *stop_flag_) {
-      stop_signal_ = *stop_flag_;
+    if (all_agree_to_stop(secs)) {
       if (tty_) log_ << "\n";
-      log_ << "signal " << stop_signal_ << ": stopping after step " << global_step_ << "\n";
-      break;
-    }
-    if (config_.max_minutes > 0 && secs >= config_.max_minutes * 60) {
-      if (tty_) log_ << "\n";
-      log_ << "time budget of " << config_.max_minutes << " min reached at step " << global_step_
-           << "\n";
+      if (stop_signal_)
+        log_ << "signal " << stop_signal_ << ": stopping after step " << global_step_ << "\n";
+      else
+        log_ << "time budget of " << config_.max_minutes << " min reached at step "
+             << global_step_ << "\n";
       break;
     }
   }
@@ -290,9 +394,9 @@ void Trainer::run() {
   csv_.flush();
   if (global_step_ % per_epoch != 0 || start_step_ == global_step_) {
     save_checkpoint(checkpoint_dir() + "/latest.safetensors");
-    if (config_.sample_every > 0)
+    if (root() && config_.sample_every > 0)
       write_samples(epoch_name(config_.out + "/samples", "step", global_step_, ".png"), true);
-    write_report();
+    if (root()) write_report();
   }
   log_ << "done: " << global_step_ << " steps, checkpoint " << checkpoint_dir()
        << "/latest.safetensors\n";

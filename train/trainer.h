@@ -15,6 +15,8 @@
 #include "train/checkpoint.h"
 #include "train/cyclegan_step.h"
 #include "train/data/dataset.h"
+#include "train/dist/communicator.h"
+#include "train/dist/gradient_averager.h"
 #include "train/io/gif_writer.h"
 #include "train/lr_schedule.h"
 #include "train/train_config.h"
@@ -32,7 +34,11 @@ class Trainer {
  public:
   // Builds everything (validating the config: std::invalid_argument; unusable data or run dir:
   // gan::InputError). With resume, continues from <out>/checkpoints/latest.safetensors.
-  Trainer(const TrainConfig& config, bool resume, std::ostream& log);
+  // With a communicator of several ranks this is one rank of a data-parallel training
+  // (docs/distributed.md): config.batch is the per-rank batch, gradients are averaged across
+  // ranks before every update, and only rank 0 writes files. nullptr: a single process.
+  Trainer(const TrainConfig& config, bool resume, std::ostream& log,
+          dist::Communicator* comm = nullptr);
   ~Trainer();
 
   // Trains until config.max_steps steps in total (if set) or the end of the last epoch; writes
@@ -55,8 +61,11 @@ class Trainer {
   CycleGANStep& step() { return *step_; }
   const TrainConfig& config() const { return config_; }
   std::string checkpoint_dir() const { return config_.out + "/checkpoints"; }
-  // Throws NonFiniteError (writing nothing) if a weight is not finite.
+  // Throws NonFiniteError (writing nothing) if a weight is not finite. Collective: every rank
+  // calls it; the ranks' weights are compared (a mismatch throws) and rank 0 writes the file
+  // with every rank's pools and generator states.
   void save_checkpoint(const std::string& path);
+  dist::Communicator& comm() { return *comm_; }
   // Writes the sample grid to path and, when add_frame, appends it to samples/progress.gif.
   void write_samples(const std::string& path, bool add_frame = false);
   // Rewrites <out>/report/index.html (losses, samples, configuration).
@@ -64,9 +73,18 @@ class Trainer {
 
  private:
   void log_progress(const StepLosses& l, int64_t epoch, double seconds, bool force);
+  void setup_data_parallel();
+  std::shared_ptr<DomainData> load_domain(const std::string& dir, const char* tag);
+  void average_losses(StepLosses& l);
+  bool all_agree_to_stop(double seconds);
+  void check_same_parameters();
+  bool root() const { return comm_->is_root(); }
 
   TrainConfig config_;
   std::ostream& log_;
+  std::unique_ptr<dist::Communicator> own_comm_;  // the single-process one, when none was given
+  dist::Communicator* comm_ = nullptr;
+  std::unique_ptr<dist::GradientAverager> average_G_, average_D_;
   Device device_;
   std::unique_ptr<models::CycleGAN> nets_;
   std::unique_ptr<CycleGANStep> step_;
@@ -83,6 +101,7 @@ class Trainer {
   int stop_signal_ = 0;
   double grad_norm_G_ = 0, grad_norm_D_ = 0;
   int64_t fault_nan_step_ = 0;  // GAN_FAULT_NAN_AT_STEP: a NaN pixel in that step's batch (tests)
+  int fault_diverge_rank_ = -1;  // GAN_FAULT_DIVERGE_RANK: that rank nudges a weight after step 1
 };
 
 }  // namespace gan::train

@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/autograd.h"
 #include "core/ops.h"
 #include "core/ops/dispatch.h"
 #include "kernels/common/philox.h"
@@ -34,7 +35,32 @@ void apply_mask(const Tensor& in, const Tensor& out, uint64_t seed, uint64_t str
   }
 }
 
+thread_local DropoutShard t_shard;
+
+// The scaled keep-mask (scale or 0 per element) of this rank's samples, cut from the mask of the
+// global batch (DropoutShard in core/ops.h). Costs ranks times the mask work of the share: small,
+// as dropout sits on the narrowest U-Net levels.
+Tensor shard_mask(const Tensor& x, const DropoutShard& sh, uint64_t seed, uint64_t stream,
+                  uint32_t threshold, double scale) {
+  const int64_t local = x.size(0), n = sh.per_rank;
+  if (n <= 0 || local % n != 0)
+    throw std::invalid_argument("dropout: a batch of " + std::to_string(local) +
+                                " is not a whole number of per-rank batches of " + std::to_string(n));
+  Shape global = x.shape();
+  global.d[0] = local * sh.ranks;
+  NoGradGuard no_grad;
+  Tensor full = Tensor::empty(global, x.dtype(), x.device());
+  apply_mask(Tensor::ones(global, x.dtype(), x.device()), full, seed, stream, threshold, scale);
+  std::vector<Tensor> parts;
+  for (int64_t s = 0; s < local / n; ++s)
+    parts.push_back(full.slice_batch(s * sh.ranks * n + sh.rank * n, n));
+  return parts.size() == 1 ? parts[0] : concat(parts, 0);
+}
+
 }  // namespace
+
+DropoutShardGuard::DropoutShardGuard(const DropoutShard& shard) : prev_(t_shard) { t_shard = shard; }
+DropoutShardGuard::~DropoutShardGuard() { t_shard = prev_; }
 
 Tensor dropout(const Tensor& x, double p, bool training, Generator& g) {
   if (!x.defined()) throw std::invalid_argument("dropout: undefined tensor");
@@ -47,6 +73,9 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& g) {
   const uint64_t stream = g.next_stream();
   const uint32_t threshold = rng::drop_threshold24(p);
   const double scale = p == 1.0 ? 0.0 : 1.0 / (1.0 - p);  // p == 1: everything dropped
+  // x * mask: the same products as apply_mask (kept values times scale), so the results match
+  // the single-process run bit for bit.
+  if (!t_shard.trivial()) return mul(x, shard_mask(x, t_shard, seed, stream, threshold, scale));
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
   apply_mask(x, y, seed, stream, threshold, scale);
   return record(y, "dropout", {x}, [=](const Tensor& gy, const std::vector<bool>&) {

@@ -4,7 +4,8 @@
 //
 // Reproducibility: everything random is a pure function of the seed and the position in the
 // stream. The order of epoch e is a permutation that depends only on (seed, e, domain); the crop
-// and flip of sample k of step s depend only on (seed, epoch, s, k, domain). A loader started at a
+// and flip of sample k of step s depend only on (seed, epoch, s, k, domain) (k: the index in the
+// global batch of a data-parallel run, UnpairedLoader::Shard). A loader started at a
 // saved State therefore yields bitwise the same batches as the run that saved it.
 #pragma once
 #include <condition_variable>
@@ -76,11 +77,19 @@ class UnpairedLoader {
     Tensor a, b;                // [batch, C, S, S] f32 cpu, values in [-1, 1]
     int64_t epoch = 0, step_in_epoch = 0;  // position of this batch
   };
+  // Data-parallel training (docs/distributed.md): each step's global batch of ranks * batch_size
+  // samples is split by rank, so the ranks of one step together read exactly the batch a single
+  // process with batch ranks * batch_size reads, with the same crops and flips: rank r's sample k
+  // is sample r * batch_size + k of that global batch, augmented with that global index.
+  struct Shard {
+    int rank, ranks;
+  };
 
   // Samples from two domains (train/data/domain_data.h); starts the background decoder at
   // `start` (as returned by state(); its seed is used). `prefetch` = batches decoded ahead (>= 1).
   UnpairedLoader(std::shared_ptr<const DomainData> a, std::shared_ptr<const DomainData> b,
-                 const ImageTransform& t, const State& start, int batch_size = 1, int prefetch = 4);
+                 const ImageTransform& t, const State& start, int batch_size = 1, int prefetch = 4,
+                 Shard shard = {0, 1});
   // The same from two folders of 2-D images (no volumes: they need a slice cache folder).
   UnpairedLoader(const std::string& dir_a, const std::string& dir_b, const ImageTransform& t,
                  uint64_t seed, int batch_size = 1, int prefetch = 4);
@@ -90,14 +99,16 @@ class UnpairedLoader {
   UnpairedLoader(const UnpairedLoader&) = delete;
   UnpairedLoader& operator=(const UnpairedLoader&) = delete;
 
-  // max(|A|, |B|) / batch_size, at least 1. The shorter list wraps around within an epoch.
+  // max(|A|, |B|) / (ranks * batch_size), at least 1. The shorter list wraps around within an
+  // epoch.
   int64_t steps_per_epoch() const { return steps_per_epoch_; }
   int64_t size_a() const { return static_cast<int64_t>(a_->size()); }
   int64_t size_b() const { return static_cast<int64_t>(b_->size()); }
   const DomainData& domain_a() const { return *a_; }
   const DomainData& domain_b() const { return *b_; }
   const ImageTransform& transform() const { return transform_; }
-  int batch_size() const { return batch_size_; }
+  int batch_size() const { return batch_size_; }  // per rank
+  const Shard& shard() const { return shard_; }
 
   // The next batch (blocks while it is decoded). A sample that fails to decode throws its
   // gan::InputError here, on the caller's thread.
@@ -121,6 +132,7 @@ class UnpairedLoader {
   ImageTransform transform_;
   int batch_size_ = 1;
   int prefetch_ = 4;
+  Shard shard_{0, 1};
   int64_t steps_per_epoch_ = 1;
   uint64_t consumer_seed_ = 0;  // fixed at construction; read by both threads
   State consumer_state_;        // the consumer thread only

@@ -42,17 +42,24 @@ UnpairedLoader::UnpairedLoader(const std::string& dir_a, const std::string& dir_
 
 UnpairedLoader::UnpairedLoader(std::shared_ptr<const DomainData> a,
                                std::shared_ptr<const DomainData> b, const ImageTransform& t,
-                               const State& start, int batch_size, int prefetch)
-    : a_(std::move(a)), b_(std::move(b)), transform_(t), batch_size_(batch_size), prefetch_(prefetch) {
+                               const State& start, int batch_size, int prefetch, Shard shard)
+    : a_(std::move(a)),
+      b_(std::move(b)),
+      transform_(t),
+      batch_size_(batch_size),
+      prefetch_(prefetch),
+      shard_(shard) {
   if (!a_ || !b_) throw std::invalid_argument("UnpairedLoader: missing domain data");
   if (batch_size < 1) throw std::invalid_argument("UnpairedLoader: batch_size must be >= 1");
   if (prefetch < 1) throw std::invalid_argument("UnpairedLoader: prefetch must be >= 1");
+  if (shard.ranks < 1 || shard.rank < 0 || shard.rank >= shard.ranks)
+    throw std::invalid_argument("UnpairedLoader: need 0 <= rank < ranks");
   if (t.channels != 1 && t.channels != 3)
     throw std::invalid_argument("UnpairedLoader: channels must be 1 or 3");
   if (t.crop_size < 1 || (t.train && t.crop_size > t.load_size))
     throw std::invalid_argument("UnpairedLoader: need 1 <= crop_size <= load_size");
   const int64_t longest = static_cast<int64_t>(std::max(a_->size(), b_->size()));
-  steps_per_epoch_ = std::max<int64_t>(1, longest / batch_size_);
+  steps_per_epoch_ = std::max<int64_t>(1, longest / (int64_t{batch_size_} * shard_.ranks));
   if (start.epoch < 0 || start.step_in_epoch < 0 || start.step_in_epoch >= steps_per_epoch_)
     throw InputError("data position (epoch " + std::to_string(start.epoch) + ", step " +
                      std::to_string(start.step_in_epoch) + ") is outside an epoch of " +
@@ -106,14 +113,16 @@ UnpairedLoader::Batch UnpairedLoader::make_batch(const State& pos) const {
   const int64_t B = batch_size_, C = transform_.channels, S = transform_.crop_size;
   const size_t per_sample = static_cast<size_t>(C * S * S);
   std::vector<float> a(B * per_sample), b(B * per_sample);
+  const int64_t global_batch = B * shard_.ranks;
   for (int64_t k = 0; k < B; ++k) {
-    const int64_t sample = pos.step_in_epoch * B + k;
+    const int64_t in_global = shard_.rank * B + k;  // index within the step's global batch
+    const int64_t sample = pos.step_in_epoch * global_batch + in_global;
     for (int domain = 0; domain < 2; ++domain) {
       const DomainData& data = domain == 0 ? *a_ : *b_;
       const size_t index = domain == 0 ? index_a(pos.epoch, sample) : index_b(pos.epoch, sample);
       Generator rng(derive_seed({consumer_seed_, kAugmentTag, static_cast<uint64_t>(pos.epoch),
                                  static_cast<uint64_t>(pos.step_in_epoch),
-                                 static_cast<uint64_t>(k), static_cast<uint64_t>(domain)}));
+                                 static_cast<uint64_t>(in_global), static_cast<uint64_t>(domain)}));
       std::vector<float> x = transform_image(data.load(index), transform_, rng);
       std::copy(x.begin(), x.end(), (domain == 0 ? a : b).begin() + k * per_sample);
     }
