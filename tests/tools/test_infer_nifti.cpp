@@ -9,6 +9,7 @@
 #include <string>
 
 #include "tests/train/data/volume_fixtures.h"
+#include "tests/tools/run_tool.h"
 #include "tests/train/temp_dir.h"
 #include "train/io/nifti_io.h"
 
@@ -17,22 +18,24 @@ namespace fs = std::filesystem;
 namespace {
 
 int run(const std::string& tool, const std::string& args, const gan::testing::TempDir& dir) {
-  std::string bin = std::string(GAN_BIN_DIR) + "/" + tool;
-  REQUIRE(fs::exists(bin));
-  int status = std::system((bin + " " + args + " >" + dir.file("out.txt") + " 2>" + dir.file("err.txt")).c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return gan::testing::run_tool(tool, args, dir).code;
+}
+
+// A checkpoint of a tiny CycleGAN trained for 2 steps at 32x32 on phantom slices, in dir/run.
+std::string tiny_checkpoint(const gan::testing::TempDir& dir) {
+  const std::string ph = dir.file("ph"), run_dir = dir.file("run");
+  REQUIRE(run("gan_phantom", "--out " + ph + " --subjects 1 --test-subjects 1 --slices 2 --size 32", dir) == 0);
+  REQUIRE(run("gan_train", "--data-a " + ph + "/trainA --data-b " + ph + "/trainB --out " + run_dir +
+                               " --size 32 --load-size 32 --ngf 4 --ndf 4 --steps 2 --sample-every 0",
+              dir) == 0);
+  return run_dir + "/checkpoints/latest.safetensors";
 }
 
 }  // namespace
 
 TEST_CASE("gan_infer translates a NIfTI volume slice by slice and keeps its geometry", "[cli][nifti]") {
   gan::testing::TempDir dir;
-  // A tiny trained checkpoint (2 steps at 32x32 on phantom slices).
-  std::string ph = dir.file("ph"), run_dir = dir.file("run");
-  REQUIRE(run("gan_phantom", "--out " + ph + " --subjects 1 --test-subjects 1 --slices 2 --size 32", dir) == 0);
-  REQUIRE(run("gan_train", "--data-a " + ph + "/trainA --data-b " + ph + "/trainB --out " + run_dir +
-                               " --size 32 --load-size 32 --ngf 4 --ndf 4 --steps 2 --sample-every 0",
-              dir) == 0);
+  const std::string ckpt = tiny_checkpoint(dir);
 
   // A 40 x 36 x 3 volume (not a multiple of the network's stride) with an oblique geometry and
   // scanner-like intensities (0..1200).
@@ -57,7 +60,7 @@ TEST_CASE("gan_infer translates a NIfTI volume slice by slice and keeps its geom
   std::string in = dir.file("t1.nii.gz"), out = dir.file("t2.nii.gz");
   gan::io::save_nifti(in, v, v.voxels);
 
-  REQUIRE(run("gan_infer", "--checkpoint " + run_dir + "/checkpoints/latest.safetensors --direction t1-to-t2 --input " +
+  REQUIRE(run("gan_infer", "--checkpoint " + ckpt + " --direction t1-to-t2 --input " +
                                in + " --output " + out, dir) == 0);
   gan::io::Volume a = gan::io::load_nifti(in), b = gan::io::load_nifti(out);
   CHECK(b.nx == a.nx);
@@ -87,30 +90,26 @@ TEST_CASE("gan_infer translates a NIfTI volume slice by slice and keeps its geom
   CHECK(diff > 0);
   // A volume that is not NIfTI fails with one line naming it.
   std::ofstream(dir.file("bad.nii")) << "not a nifti file";
-  CHECK(run("gan_infer", "--checkpoint " + run_dir + "/checkpoints/latest.safetensors --direction t1-to-t2 --input " +
+  CHECK(run("gan_infer", "--checkpoint " + ckpt + " --direction t1-to-t2 --input " +
                              dir.file("bad.nii") + " --output " + dir.file("o.nii"), dir) == 2);
 }
 
 TEST_CASE("gan_infer translates along body axes: a sagittally stored volume gives the same voxels", "[cli][nifti]") {
   gan::testing::TempDir dir;
-  std::string ph = dir.file("ph"), run_dir = dir.file("run");
-  REQUIRE(run("gan_phantom", "--out " + ph + " --subjects 1 --test-subjects 1 --slices 2 --size 32", dir) == 0);
-  REQUIRE(run("gan_train", "--data-a " + ph + "/trainA --data-b " + ph + "/trainB --out " + run_dir +
-                               " --size 32 --load-size 32 --ngf 4 --ndf 4 --steps 2 --sample-every 0",
-              dir) == 0);
+  const std::string ckpt_path = tiny_checkpoint(dir);
   const gan::io::Volume axial = gan::testing::make_head_volume(34, 30, 6, 1.0, 1.0, 2.0, 9);
   const std::array<int, 3> perm = {1, 2, 0};
   const std::array<bool, 3> flip = {false, true, false};
   const gan::io::Volume sagittal = gan::testing::restore_volume(axial, perm, flip);
   gan::io::save_nifti(dir.file("ax.nii.gz"), axial, axial.voxels);
   gan::io::save_nifti(dir.file("sag.nii.gz"), sagittal, sagittal.voxels);
-  const std::string ckpt = "--checkpoint " + run_dir + "/checkpoints/latest.safetensors --direction t1-to-t2";
+  const std::string ckpt = "--checkpoint " + ckpt_path + " --direction t1-to-t2";
   for (const char* axis : {"axial", "coronal"}) {
     INFO(axis);
     REQUIRE(run("gan_infer", ckpt + " --slice-axis " + axis + " --input " + dir.file("ax.nii.gz") + " --output " +
                                  dir.file("ax_out.nii.gz"), dir) == 0);
     // Off a terminal, progress comes as whole lines with a rate and an ETA.
-    const std::string err = gan::testing::read_bytes(dir.file("err.txt"));
+    const std::string err = gan::testing::read_bytes(dir.file("stderr.txt"));
     CHECK(err.find('\r') == std::string::npos);
     CHECK_THAT(err, Catch::Contains(std::string(axis) + " slice ") && Catch::Contains("slices/s, ETA"));
     REQUIRE(run("gan_infer", ckpt + " --slice-axis " + axis + " --input " + dir.file("sag.nii.gz") + " --output " +

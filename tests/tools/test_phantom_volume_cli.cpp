@@ -10,24 +10,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/tools/run_tool.h"
 #include "tests/train/temp_dir.h"
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-  int code;
-  std::string out, err;
-};
-
-Run run_tool(const std::string& tool, const std::string& args, const gan::testing::TempDir& dir) {
-  std::string bin = std::string(GAN_BIN_DIR) + "/" + tool;
-  REQUIRE(fs::exists(bin));
-  std::string out = dir.file("stdout.txt"), err = dir.file("stderr.txt");
-  int status = std::system((bin + " " + args + " >" + out + " 2>" + err).c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, gan::testing::read_bytes(out), gan::testing::read_bytes(err)};
-}
+using Run = gan::testing::ToolRun;
+using gan::testing::run_tool;
 
 int lines(const std::string& s) {
   int n = 0;

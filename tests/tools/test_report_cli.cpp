@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/tools/run_tool.h"
 #include "tests/train/temp_dir.h"
 
 namespace fs = std::filesystem;
@@ -16,11 +17,9 @@ namespace {
 
 int run(const std::string& tool, const std::string& args, const gan::testing::TempDir& dir,
         std::string* err = nullptr) {
-  std::string bin = std::string(GAN_BIN_DIR) + "/" + tool;
-  REQUIRE(fs::exists(bin));
-  int status = std::system((bin + " " + args + " >" + dir.file("out.txt") + " 2>" + dir.file("err.txt")).c_str());
-  if (err) *err = read_bytes(dir.file("err.txt"));
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  const gan::testing::ToolRun r = gan::testing::run_tool(tool, args, dir);
+  if (err) *err = r.err;
+  return r.code;
 }
 
 double mean_of(const std::string& json_path, const char* key) {

@@ -45,6 +45,15 @@ TrainConfig config(const std::string& data, const std::string& out, int64_t step
   return c;
 }
 
+void require_same_parameters(Trainer& a, Trainer& b) {
+  auto x = a.nets().named_parameters(), y = b.nets().named_parameters();
+  REQUIRE(x.size() == y.size());
+  for (size_t i = 0; i < x.size(); ++i) {
+    INFO(x[i].first);
+    REQUIRE(x[i].second.to_vector<float>() == y[i].second.to_vector<float>());
+  }
+}
+
 }  // namespace
 
 TEST_CASE("trainer: run dir files, and resume is bitwise the same as one run", "[train]") {
@@ -66,12 +75,7 @@ TEST_CASE("trainer: run dir files, and resume is bitwise the same as one run", "
   Trainer second(config(data, root + "/two", 8), true, log);
   CHECK(second.global_step() == 4);
   second.run();
-  auto x = straight.nets().named_parameters(), y = second.nets().named_parameters();
-  REQUIRE(x.size() == y.size());
-  for (size_t i = 0; i < x.size(); ++i) {
-    INFO(x[i].first);
-    REQUIRE(x[i].second.to_vector<float>() == y[i].second.to_vector<float>());
-  }
+  require_same_parameters(straight, second);
   fs::remove_all(root);
 }
 
@@ -103,11 +107,6 @@ TEST_CASE("trainer: from folders of NIfTI volumes, and resume is bitwise the sam
   Trainer second(config(root + "/data", root + "/two", 6), true, resumed_log);
   CHECK_THAT(resumed_log.str(), Catch::Contains("from the cache"));
   second.run();
-  auto x = straight.nets().named_parameters(), y = second.nets().named_parameters();
-  REQUIRE(x.size() == y.size());
-  for (size_t i = 0; i < x.size(); ++i) {
-    INFO(x[i].first);
-    REQUIRE(x[i].second.to_vector<float>() == y[i].second.to_vector<float>());
-  }
+  require_same_parameters(straight, second);
   fs::remove_all(root);
 }
