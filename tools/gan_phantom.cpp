@@ -1,5 +1,5 @@
 // gan_phantom: writes the built-in MRI phantom data set (trainA/ trainB/ testA/ testB/ folders of
-// PNG slices, or of NIfTI volumes with --format nifti).
+// PNG slices, of NIfTI volumes with --format nifti, or of DICOM series with --format dicom).
 // docs/phantom.md describes the anatomy, the tissue parameters and the protocols.
 #include <cstdio>
 #include <string>
@@ -13,11 +13,13 @@
 namespace {
 
 void print_summary(const gan::train::PhantomOptions& o, const gan::train::PhantomSummary& s) {
-  if (o.format == gan::train::PhantomFormat::nifti) {
+  if (o.format != gan::train::PhantomFormat::png) {
     gan::train::VoxelSize v = gan::train::phantom_voxel_size(o);
-    std::printf("gan_phantom: wrote %d volumes (%dx%dx%d, voxel %.3fx%.3fx%.3f mm, float32): trainA %d + trainB %d "
+    std::printf("gan_phantom: wrote %d volumes (%dx%dx%d, voxel %.3fx%.3fx%.3f mm, %s): trainA %d + trainB %d "
                 "(disjoint subjects), testA/testB %d paired, to %s in %.2f s\n",
-                s.files, o.size, o.size, o.slices, v.dx, v.dy, v.dz, o.subjects, o.subjects, o.test_subjects,
+                s.files, o.size, o.size, o.slices, v.dx, v.dy, v.dz,
+                o.format == gan::train::PhantomFormat::dicom ? "DICOM series, int16 + rescale" : "NIfTI, float32",
+                o.subjects, o.subjects, o.test_subjects,
                 o.out.c_str(), s.seconds);
     return;
   }
@@ -44,7 +46,8 @@ int main(int argc, char** argv) {
   app.add_option("--noise", o.noise, "Rician noise sigma as a fraction of full scale (0 = none)")->capture_default_str();
   app.add_option("--bias", o.bias, "Bias field amplitude (0 = none)")->capture_default_str();
   app.add_option("--format", format,
-                 "png: one 2-D PNG file per slice; nifti: one 3-D .nii.gz volume per subject and contrast")
+                 "png: one 2-D PNG file per slice; nifti: one 3-D .nii.gz volume per subject and contrast; "
+                 "dicom: one DICOM series (a folder of slice files) per subject and contrast")
       ->capture_default_str();
   app.add_option("--bit-depth", o.bit_depth, "PNG bit depth: 8 or 16")->capture_default_str();
   app.add_option("--supersample", o.supersample, "Partial-volume supersampling per pixel side")->capture_default_str();

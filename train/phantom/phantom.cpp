@@ -41,7 +41,8 @@ const char* const kPhantomSplits[4] = {"trainA", "trainB", "testA", "testB"};
 PhantomFormat parse_phantom_format(const std::string& name) {
   if (name == "png") return PhantomFormat::png;
   if (name == "nifti") return PhantomFormat::nifti;
-  throw InputError("--format: unknown format '" + name + "' (expected png or nifti)");
+  if (name == "dicom") return PhantomFormat::dicom;
+  throw InputError("--format: unknown format '" + name + "' (expected png, nifti or dicom)");
 }
 
 void create_phantom_folders(const PhantomOptions& o) {
@@ -116,7 +117,8 @@ io::Image render_phantom_slice(const PhantomOptions& o, const TissueMaps& maps, 
 PhantomSummary write_phantom_dataset(const PhantomOptions& o) {
   switch (o.format) {
     case PhantomFormat::png: return write_phantom_slices(o);
-    case PhantomFormat::nifti: return write_phantom_volumes(o);
+    case PhantomFormat::nifti:
+    case PhantomFormat::dicom: return write_phantom_volumes(o);
   }
   throw std::logic_error("write_phantom_dataset: unknown format");
 }

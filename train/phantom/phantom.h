@@ -19,8 +19,9 @@ namespace gan::train {
 enum class PhantomFormat {
   png,    // one 2-D PNG file per slice (the trainer's image folders)
   nifti,  // one 3-D NIfTI volume per subject and contrast (phantom_volume.h)
+  dicom,  // one DICOM series (a folder of slice files) per subject and contrast
 };
-// "png" or "nifti"; anything else throws gan::InputError naming --format.
+// "png", "nifti" or "dicom"; anything else throws gan::InputError naming --format.
 PhantomFormat parse_phantom_format(const std::string& name);
 
 struct PhantomOptions {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "train/io/dicom_io.h"
 
 namespace gan::train {
 
@@ -109,6 +110,34 @@ io::Volume render_phantom_volume(const PhantomOptions& o, int subject, bool t2) 
   return render_subject(o, subject, {t2}).front();
 }
 
+namespace {
+
+// "subj004.nii.gz" -> "subj004": the folder of a DICOM series.
+std::string series_folder_name(const std::string& nifti_name) {
+  return nifti_name.substr(0, nifti_name.size() - std::string(".nii.gz").size());
+}
+
+// One volume in the data set's format: a .nii.gz file, or a DICOM series in a folder of the same
+// stem, as a scanner would export it (its own patient per subject, MR Image Storage, int16 with a
+// rescale).
+void write_phantom_volume(const PhantomOptions& o, const PhantomVolumeFile& f, const io::Volume& v) {
+  const fs::path split = fs::path(o.out) / f.split;
+  if (o.format == PhantomFormat::nifti) return io::save_nifti((split / f.file_name).string(), v, v.voxels);
+  char id[32];
+  std::snprintf(id, sizeof id, "PHANTOM-%03d", f.subject);
+  io::DicomWriteOptions options;
+  options.patient_id = id;
+  options.patient_name = std::string("PHANTOM^") + id;
+  options.study_description = "gan_phantom head";
+  options.series_description = f.t2 ? "phantom T2w spin echo" : "phantom T1w spin echo";
+  options.series_number = f.t2 ? 2 : 1;
+  io::save_dicom_series((split / series_folder_name(f.file_name)).string(), v, v.voxels, nullptr, options);
+}
+
+bool no_stale_check(const std::string&) { return false; }
+
+}  // namespace
+
 PhantomSummary write_phantom_volumes(const PhantomOptions& o) {
   validate_phantom_options(o);
   // A volume load_nifti (gan_eval, gan_infer, the trainer) could not read back is refused up front.
@@ -129,16 +158,16 @@ PhantomSummary write_phantom_volumes(const PhantomOptions& o) {
     std::vector<bool> t2s;
     for (const PhantomVolumeFile* f : files) t2s.push_back(f->t2);
     std::vector<io::Volume> volumes = render_subject(o, subject, t2s);
-    for (size_t c = 0; c < files.size(); ++c) {
-      io::save_nifti((fs::path(o.out) / files[c]->split / files[c]->file_name).string(), volumes[c], volumes[c].voxels);
-    }
+    for (size_t c = 0; c < files.size(); ++c) write_phantom_volume(o, *files[c], volumes[c]);
   }
 
   PhantomSummary summary;
   summary.files = static_cast<int>(plan.size());
   std::set<std::string> planned;
   for (const auto& f : plan) planned.insert(f.split + "/" + f.file_name);
-  summary.stale_files = count_stale_phantom_files(o, planned, io::is_nifti_file_name);
+  // A DICOM series is a folder: save_dicom_series refuses one that already holds DICOM files.
+  summary.stale_files = count_stale_phantom_files(
+      o, planned, o.format == PhantomFormat::nifti ? io::is_nifti_file_name : no_stale_check);
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }
