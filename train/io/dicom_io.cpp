@@ -86,9 +86,17 @@ size_t file_size(const std::string& path) {
   return static_cast<size_t>(st.st_size);
 }
 
+gdcm::PixelFormat pixel_format(const DicomSliceHeader& h) {
+  return gdcm::PixelFormat(1, static_cast<unsigned short>(h.bits_allocated),
+                           static_cast<unsigned short>(h.bits_stored),
+                           static_cast<unsigned short>(h.high_bit),
+                           static_cast<unsigned short>(h.pixel_representation));
+}
+
 // A codec's own header (JPEG SOF, JPEG-LS, JPEG 2000 SIZ) must describe the image the DICOM
 // header does: the decoders size their output from it, so a 100-byte JPEG claiming 65535x65535
-// would otherwise decode (libjpeg pads a truncated stream) into gigabytes.
+// would otherwise decode (libjpeg pads a truncated stream) into gigabytes. (GDCM's own
+// ImageReader does the opposite: it trusts the JPEG and resizes the image to its dimensions.)
 void check_codec_header(const DicomSliceHeader& h, const gdcm::TransferSyntax& ts,
                         const gdcm::DataElement& pixel_data) {
   const gdcm::SequenceOfFragments* frags = pixel_data.GetSequenceOfFragments();
@@ -101,6 +109,8 @@ void check_codec_header(const DicomSliceHeader& h, const gdcm::TransferSyntax& t
   else if (gdcm::JPEGLSCodec().CanDecode(ts)) codec = std::make_unique<gdcm::JPEGLSCodec>();
   else if (gdcm::JPEG2000Codec().CanDecode(ts)) codec = std::make_unique<gdcm::JPEG2000Codec>();
   else return;  // RLE: GDCM's decoder writes exactly rows x columns x bytes
+  // The JPEG codec picks its 8/12/16-bit decoder from the pixel format (and asserts one was set).
+  codec->SetPixelFormat(pixel_format(h));
   std::istringstream is(std::string(bv->GetPointer(), bv->GetLength()));
   gdcm::TransferSyntax detected;
   if (!codec->GetHeaderInfo(is, detected))
@@ -150,10 +160,7 @@ std::vector<char> decode_pixels(const DicomSliceHeader& h) {
   image.SetNumberOfDimensions(2);
   image.SetDimension(0, static_cast<unsigned>(h.columns));
   image.SetDimension(1, static_cast<unsigned>(h.rows));
-  image.SetPixelFormat(gdcm::PixelFormat(1, static_cast<unsigned short>(h.bits_allocated),
-                                         static_cast<unsigned short>(h.bits_stored),
-                                         static_cast<unsigned short>(h.high_bit),
-                                         static_cast<unsigned short>(h.pixel_representation)));
+  image.SetPixelFormat(pixel_format(h));
   image.SetPhotometricInterpretation(gdcm::PhotometricInterpretation::GetPIType(h.photometric.c_str()));
   image.SetTransferSyntax(ts);
   image.SetDataElement(pixel_data);

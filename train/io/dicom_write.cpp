@@ -42,6 +42,7 @@ void put_us(gdcm::DataSet& ds, uint16_t group, uint16_t element, int v) {
 // A decimal string of at most 16 characters (the DS limit) that reads back as close to d as fits.
 std::string ds_number(double d) {
   char s[32];
+  if (d == 0) d = 0;  // no "-0"
   for (int digits = 15; digits > 1; --digits) {
     std::snprintf(s, sizeof s, "%.*g", digits, d);
     if (std::strlen(s) <= 16) return s;
@@ -229,7 +230,12 @@ void put_synthetic_context(gdcm::DataSet& ds, const DicomWriteOptions& options,
 
 // The source's data set of one slice, made explicit VR (FileExplicitFilter takes each VR from the
 // dictionary) so it can be written as explicit VR little endian.
-gdcm::File read_source_slice(const std::string& path) {
+//
+// GDCM quirk: Writer::SetFile, FileExplicitFilter::SetFile and friends keep a reference-counting
+// SmartPointer to the File they are given and delete it when the count drops to zero, so a
+// gdcm::File on the stack is freed twice. Files are therefore always heap objects held by
+// gdcm::SmartPointer here.
+gdcm::SmartPointer<gdcm::File> read_source_slice(const std::string& path) {
   gdcm::Reader reader;
   reader.SetFileName(path.c_str());
   bool ok = false;
@@ -239,13 +245,12 @@ gdcm::File read_source_slice(const std::string& path) {
     ok = false;
   }
   if (!ok) throw InputError(path + ": GDCM cannot read the source slice");
-  gdcm::File file = reader.GetFile();
-  if (file.GetHeader().GetDataSetTransferSyntax().IsImplicit()) {
+  gdcm::SmartPointer<gdcm::File> file = &reader.GetFile();  // outlives the reader
+  if (file->GetHeader().GetDataSetTransferSyntax().IsImplicit()) {
     gdcm::FileExplicitFilter explicit_filter;
-    explicit_filter.SetFile(file);
+    explicit_filter.SetFile(*file);
     explicit_filter.SetChangePrivateTags(false);  // private tags are dropped anyway
     if (!explicit_filter.Change()) throw InputError(path + ": cannot convert the source slice to explicit VR");
-    file = explicit_filter.GetFile();
   }
   return file;
 }
@@ -325,22 +330,23 @@ void save_dicom_series(const std::string& out_dir, const Volume& like,
   std::vector<std::string> encoded(like.nz);
   for (int z = 0; z < like.nz; ++z) {
     const std::string name = out_dir + "/" + slice_file_name(z, like.nz);
-    gdcm::File file;
+    gdcm::SmartPointer<gdcm::File> file = 
+        source ? read_source_slice(source_files[z]) : gdcm::SmartPointer<gdcm::File>(new gdcm::File);
+    gdcm::DataSet& ds = file->GetDataSet();
     if (source) {
-      file = read_source_slice(source_files[z]);
-      const gdcm::DataSet& src = file.GetDataSet();
+      const gdcm::DataSet& src = ds;
       const gdcm::Tag spacing(0x0028, 0x0030);
       const bool has_spacing = src.FindDataElement(spacing);
       const gdcm::DataElement spacing_element = has_spacing ? src.GetDataElement(spacing) : gdcm::DataElement();
-      drop_source_pixel_description(file.GetDataSet());
-      if (has_spacing) file.GetDataSet().Replace(spacing_element);
+      drop_source_pixel_description(ds);
+      if (has_spacing) ds.Replace(spacing_element);
     } else {
-      put_synthetic_context(file.GetDataSet(), options, study_uid, frame_uid);
-      put_geometry(file.GetDataSet(), frame, z);
+      put_synthetic_context(ds, options, study_uid, frame_uid);
+      put_geometry(ds, frame, z);
     }
-    put_image(file.GetDataSet(), like, q, quantise_slice(voxels.data() + z * slice, slice, q),
+    put_image(ds, like, q, quantise_slice(voxels.data() + z * slice, slice, q),
               series_uid, z, options);
-    encoded[z] = encode(file, name);
+    encoded[z] = encode(*file, name);
   }
   std::vector<std::string> written;
   try {
