@@ -165,6 +165,10 @@ class Walker {
   }
 
   void skip_value(const Element& e, bool implicit, uint64_t limit, int depth) {
+    // GDCM's parser asserts (its Debian build keeps assert() on, so the process aborts) that
+    // explicit-VR pixel data is OB, OW or UN.
+    if (e.tag == kPixelData && !implicit && !is_vr(e, "OB") && !is_vr(e, "OW") && !is_vr(e, "UN"))
+      fail("PixelData with VR " + std::string(e.vr, 2) + " (expected OB or OW)");
     if (e.length == kUndefinedLength) {
       if (e.tag == kPixelData) return walk_fragments(limit);
       if (implicit || is_vr(e, "SQ")) return walk_sequence(implicit, limit, depth + 1, true);

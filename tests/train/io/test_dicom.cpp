@@ -120,6 +120,30 @@ std::string text_of(const std::string& path, uint16_t g, uint16_t e) {
   return s;
 }
 
+// Re-encodes every file of a series in another transfer syntax with GDCM. gdcm::Writer, not
+// ImageWriter: ImageWriter turns an MR image with a rescale into Enhanced MR Image Storage
+// (functional groups), a different file than we mean to test.
+void convert_series(const std::string& from, const std::string& to, gdcm::TransferSyntax::TSType ts) {
+  fs::create_directories(to);
+  for (const std::string& f : files_in(from)) {
+    gdcm::ImageReader reader;
+    reader.SetFileName(f.c_str());
+    REQUIRE(reader.Read());
+    gdcm::ImageChangeTransferSyntax change;
+    change.SetTransferSyntax(ts);
+    change.SetInput(reader.GetImage());
+    REQUIRE(change.Change());
+    gdcm::File& file = reader.GetFile();
+    file.GetDataSet().Replace(change.GetOutput().GetDataElement());
+    file.GetHeader().Clear();
+    file.GetHeader().SetDataSetTransferSyntax(ts);
+    gdcm::Writer writer;
+    writer.SetFile(file);
+    writer.SetFileName((to + "/" + fs::path(f).filename().string()).c_str());
+    REQUIRE(writer.Write());
+  }
+}
+
 // The InputError message load_dicom_series(dir) gives.
 std::string load_error(const std::string& dir) {
   try {
@@ -305,26 +329,7 @@ TEST_CASE("dicom: compressed transfer syntaxes decode bit-exactly", "[dicom]") {
       {"jpeg2000", gdcm::TransferSyntax::JPEG2000Lossless}};
   for (const auto& [name, ts] : syntaxes) {
     INFO(name);
-    fs::create_directories(dir.file(name));
-    for (const std::string& f : files_in(dir.file("raw"))) {
-      gdcm::ImageReader reader;
-      reader.SetFileName(f.c_str());
-      REQUIRE(reader.Read());
-      gdcm::ImageChangeTransferSyntax change;
-      change.SetTransferSyntax(ts);
-      change.SetInput(reader.GetImage());
-      REQUIRE(change.Change());
-      // gdcm::Writer, not ImageWriter: ImageWriter turns an MR image with a rescale into
-      // Enhanced MR Image Storage (functional groups), a different file than we mean to test.
-      gdcm::File& file = reader.GetFile();
-      file.GetDataSet().Replace(change.GetOutput().GetDataElement());
-      file.GetHeader().Clear();
-      file.GetHeader().SetDataSetTransferSyntax(ts);
-      gdcm::Writer writer;
-      writer.SetFile(file);
-      writer.SetFileName((dir.file(name) + "/" + fs::path(f).filename().string()).c_str());
-      REQUIRE(writer.Write());
-    }
+    convert_series(dir.file("raw"), dir.file(name), ts);
     CHECK(text_of(files_in(dir.file(name))[0], 0x0002, 0x0010) == gdcm::TransferSyntax::GetTSString(ts));
     const Volume r = load_dicom_series(dir.file(name));
     check_same_geometry(r, raw);
@@ -380,4 +385,36 @@ TEST_CASE("dicom: a folder with too many files is refused before reading them", 
   CHECK_THROWS_WITH(find_dicom_series(dir.path.string(), 5), Catch::Contains("more than 5 files"));
   CHECK(find_dicom_series(dir.path.string(), 6).empty());
   CHECK(kMaxDicomFiles == 20000);
+}
+
+TEST_CASE("dicom: a derived series from an implicit VR source is written explicit, without private tags", "[dicom]") {
+  TempDir dir;
+  const Volume v = synthetic_volume(12, 10, 5);
+  DicomWriteOptions o;
+  o.patient_id = "IMPL-1";
+  save_dicom_series(dir.file("explicit"), v, v.voxels, nullptr, o);
+  for (const std::string& f : files_in(dir.file("explicit")))
+    edit_dicom(f, [](gdcm::DataSet& ds) {
+      set_element(ds, 0x0029, 0x0010, gdcm::VR::LO, "VENDOR");      // private creator
+      set_element(ds, 0x0029, 0x1010, gdcm::VR::DS, "2.5");         // e.g. a vendor scale
+    });
+  convert_series(dir.file("explicit"), dir.file("implicit"), gdcm::TransferSyntax::ImplicitVRLittleEndian);
+  const std::string first = files_in(dir.file("implicit"))[0];
+  REQUIRE(text_of(first, 0x0002, 0x0010) == "1.2.840.10008.1.2");
+  CHECK(text_of(first, 0x0029, 0x1010) == "2.5");
+
+  const std::vector<DicomSeriesFiles> found = find_dicom_series(dir.file("implicit"));
+  REQUIRE(found.size() == 1);
+  const Volume in = load_dicom_series(found[0]);
+  CHECK(in.voxels == load_dicom_series(dir.file("explicit")).voxels);
+  save_dicom_series(dir.file("out"), in, in.voxels, &found[0], {});
+  for (const std::string& f : files_in(dir.file("out"))) {
+    INFO(f);
+    CHECK(text_of(f, 0x0002, 0x0010) == "1.2.840.10008.1.2.1");
+    CHECK(text_of(f, 0x0010, 0x0020) == "IMPL-1");
+    CHECK(text_of(f, 0x0029, 0x1010).empty());
+  }
+  const Volume back = load_dicom_series(dir.file("out"));
+  check_same_geometry(back, in);
+  CHECK(max_abs_diff(back.voxels, in.voxels) <= 0.51f * quantisation_step(in.voxels) + 1e-4f);
 }
