@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -63,6 +64,7 @@ void check_slice_header(const DicomSliceHeader& h) {
   if (h.rows > kMaxNiftiDim || h.columns > kMaxNiftiDim)
     fail(std::to_string(h.columns) + "x" + std::to_string(h.rows) + " pixels, over the limit of " +
          std::to_string(kMaxNiftiDim) + " per side");
+  if (h.frames < 1) fail("NumberOfFrames " + std::to_string(h.frames) + " is not a frame count");
   if (h.frames != 1)
     fail("multi-frame file (NumberOfFrames " + std::to_string(h.frames) +
          ") not supported; export the series as one file per slice");
@@ -178,7 +180,9 @@ std::vector<char> decode_pixels(const DicomSliceHeader& h) {
 }
 
 // Stored value -> float: only the BitsStored low bits count (the rest may hold overlays or
-// garbage), sign-extended for PixelRepresentation 1, then RescaleSlope/Intercept.
+// garbage), sign-extended for PixelRepresentation 1, then RescaleSlope/Intercept. MONOCHROME1
+// (higher values display darker) is read as is: the inversion is a display rule, the values are
+// the same quantity.
 template <class T>
 void convert_slice(const std::vector<char>& raw, const DicomSliceHeader& h, float* out) {
   const size_t n = raw.size() / sizeof(T);
@@ -191,7 +195,11 @@ void convert_slice(const std::vector<char>& raw, const DicomSliceHeader& h, floa
     const double stored = h.pixel_representation == 1 && (bits & sign)
                               ? static_cast<double>(static_cast<int64_t>(bits) - static_cast<int64_t>(mask) - 1)
                               : static_cast<double>(bits);
-    out[i] = static_cast<float>(stored * h.slope + h.intercept);
+    const double d = stored * h.slope + h.intercept;
+    // A double outside float's range may not be cast (undefined behaviour): it becomes +-inf,
+    // and then 0 with the other non-finite voxels.
+    out[i] = std::fabs(d) <= std::numeric_limits<float>::max() ? static_cast<float>(d)
+             : d > 0 ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity();
   }
 }
 
@@ -205,8 +213,13 @@ int nifti_datatype(const DicomSliceHeader& h) {
 }
 
 // NIfTI geometry from the sorted stack: LPS -> RAS (negate x and y), then quaternion form.
-NiftiGeometry stack_geometry(const DicomStack& s, const DicomSliceHeader& h) {
+NiftiGeometry stack_geometry(const DicomStack& s, const DicomSliceHeader& h, const std::string& where) {
   const double dx = h.spacing[1], dy = h.spacing[0], dz = s.slice_step;
+  // Float fields: a spacing or position beyond any scanner's (1e6 mm = 1 km) is a broken header,
+  // and would not even convert to float (undefined behaviour beyond 3.4e38).
+  for (double x : {dx, dy, dz, s.origin[0], s.origin[1], s.origin[2]})
+    if (!(std::fabs(x) <= 1e6))
+      throw InputError(where + ": PixelSpacing, slice spacing or ImagePositionPatient out of range");
   mat44 m{};
   for (int r = 0; r < 3; ++r) {
     const double flip = r < 2 ? -1.0 : 1.0;
@@ -304,7 +317,7 @@ Volume load_dicom_series(const DicomSeriesFiles& series, DicomSeriesInfo* info) 
                      std::to_string(v.nz) + " voxels, over the limit of " +
                      std::to_string(kMaxNiftiVoxels));
   v.datatype = nifti_datatype(h0);
-  v.geometry = stack_geometry(stack, h0);
+  v.geometry = stack_geometry(stack, h0, where);
   v.voxels.resize(n);
   for (int z = 0; z < v.nz; ++z) {
     const DicomSliceHeader& h = headers[stack.order[z]];
@@ -318,6 +331,7 @@ Volume load_dicom_series(const DicomSeriesFiles& series, DicomSeriesInfo* info) 
   }
   for (float& x : v.voxels)
     if (!std::isfinite(x)) x = 0.f, ++v.nonfinite_voxels;
+  if (v.nonfinite_voxels == n) throw InputError(where + ": no finite voxel (RescaleSlope/Intercept out of range)");
   if (info) {
     info->series_uid = series.series_uid;
     info->slice_files.clear();

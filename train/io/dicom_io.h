@@ -115,9 +115,10 @@ struct DicomWriteOptions {
 //
 // With `source` (the series the input came from; it must have like's dims): slice z copies the
 // data set of the source's slice z (geometric order, as load_dicom_series read it), so patient,
-// study, FrameOfReferenceUID and geometry stay those of the source; the source's pixel
-// description, window, icon and private elements are dropped (private elements may hold vendor
-// scalings that would misread the new pixels). Without a source (a synthetic volume, e.g. a
+// study, FrameOfReferenceUID and geometry stay those of the source, and SourceImageSequence
+// refers to the source slice; the source's pixel description, window, overlays, icon and private
+// elements are dropped (private elements may hold vendor scalings that would misread the new
+// pixels), its LossyImageCompression history kept. Without a source (a synthetic volume, e.g. a
 // phantom): the geometry comes from like.geometry (sform if sform_code > 0, else qform; RAS ->
 // LPS), written as MR Image Storage with patient/study fields from options and new
 // StudyInstanceUID and FrameOfReferenceUID. DICOM cannot express shear: the row and column

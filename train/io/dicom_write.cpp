@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <gdcmFileExplicitFilter.h>
+#include <gdcmItem.h>
+#include <gdcmSequenceOfItems.h>
 #include <gdcmReader.h>
 #include <gdcmUIDGenerator.h>
 #include <gdcmWriter.h>
@@ -138,21 +140,59 @@ void put_image(gdcm::DataSet& ds, const Volume& like, const Quantisation& q, con
 }
 
 // Elements of a source slice that describe its pixels or its vendor's processing: wrong for the
-// new pixels, so dropped (put_image sets the pixel module anew).
+// new pixels, so dropped (put_image sets the pixel module anew): the image pixel module (group
+// 0028) except geometry and lossy-compression history, overlays, curves, icons, the old pixel
+// data, and private elements (which may hold vendor scalings that would misread new pixels).
 void drop_source_pixel_description(gdcm::DataSet& ds) {
+  static const gdcm::Tag kKeep[] = {
+      gdcm::Tag(0x0028, 0x0030),  // PixelSpacing
+      gdcm::Tag(0x0028, 0x2110),  // LossyImageCompression: a lossy source stays marked lossy
+      gdcm::Tag(0x0028, 0x2112),  // LossyImageCompressionRatio
+      gdcm::Tag(0x0028, 0x2114),  // LossyImageCompressionMethod
+  };
   std::vector<gdcm::Tag> drop;
   for (const gdcm::DataElement& de : ds.GetDES()) {
     const gdcm::Tag& t = de.GetTag();
-    const bool pixel_module = t.GetGroup() == 0x0028;
-    const bool overlay_or_curve = (t.GetGroup() & 0xFF00) == 0x6000 || (t.GetGroup() & 0xFF00) == 0x5000;
+    const uint16_t g = t.GetGroup();
+    const bool pixel_module = g == 0x0028 && std::find(std::begin(kKeep), std::end(kKeep), t) == std::end(kKeep);
+    const bool overlay_or_curve = (g & 0xFF00) == 0x6000 || (g & 0xFF00) == 0x5000;
     const bool icon = t == gdcm::Tag(0x0088, 0x0200);
-    const bool pixel_data = t.GetGroup() == 0x7fe0;
-    const bool frames = t == gdcm::Tag(0x0028, 0x0008);
-    if (t.IsPrivate() || pixel_module || overlay_or_curve || icon || pixel_data || frames)
-      drop.push_back(t);
+    if (t.IsPrivate() || pixel_module || overlay_or_curve || icon || g == 0x7fe0) drop.push_back(t);
   }
   for (const gdcm::Tag& t : drop) ds.Remove(t);
-  // Pixel spacing is in group 0028 too but is geometry: the caller puts it back.
+}
+
+// Refers each derived slice to the slice it was computed from (SourceImageSequence).
+void put_source_reference(gdcm::DataSet& ds, const std::string& sop_class, const std::string& sop_instance) {
+  gdcm::Item item;
+  item.SetVLToUndefined();
+  auto put_uid = [&](uint16_t element, std::string uid) {
+    if (uid.size() % 2) uid += '\0';
+    gdcm::DataElement de(gdcm::Tag(0x0008, element));
+    de.SetVR(gdcm::VR::UI);
+    de.SetByteValue(uid.data(), static_cast<uint32_t>(uid.size()));
+    item.GetNestedDataSet().Insert(de);
+  };
+  put_uid(0x1150, sop_class);
+  put_uid(0x1155, sop_instance);
+  gdcm::SmartPointer<gdcm::SequenceOfItems> sq = new gdcm::SequenceOfItems;
+  sq->SetLengthToUndefined();
+  sq->AddItem(item);
+  gdcm::DataElement de(gdcm::Tag(0x0008, 0x2112));
+  de.SetVR(gdcm::VR::SQ);
+  de.SetValue(*sq);
+  de.SetVLToUndefined();
+  ds.Replace(de);
+}
+
+// A text element of the data set (trailing padding removed), empty if absent.
+std::string text_element(const gdcm::DataSet& ds, uint16_t group, uint16_t element) {
+  const gdcm::Tag tag(group, element);
+  if (!ds.FindDataElement(tag)) return {};
+  const gdcm::ByteValue* bv = ds.GetDataElement(tag).GetByteValue();
+  std::string s = bv && bv->GetPointer() ? std::string(bv->GetPointer(), bv->GetLength()) : "";
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.pop_back();
+  return s;
 }
 
 // Geometry of a synthetic volume (NIfTI RAS affine) in DICOM's LPS terms.
@@ -334,12 +374,10 @@ void save_dicom_series(const std::string& out_dir, const Volume& like,
         source ? read_source_slice(source_files[z]) : gdcm::SmartPointer<gdcm::File>(new gdcm::File);
     gdcm::DataSet& ds = file->GetDataSet();
     if (source) {
-      const gdcm::DataSet& src = ds;
-      const gdcm::Tag spacing(0x0028, 0x0030);
-      const bool has_spacing = src.FindDataElement(spacing);
-      const gdcm::DataElement spacing_element = has_spacing ? src.GetDataElement(spacing) : gdcm::DataElement();
       drop_source_pixel_description(ds);
-      if (has_spacing) ds.Replace(spacing_element);
+      const std::string sop_class = text_element(ds, 0x0008, 0x0016);
+      const std::string sop_instance = text_element(ds, 0x0008, 0x0018);
+      if (!sop_class.empty() && !sop_instance.empty()) put_source_reference(ds, sop_class, sop_instance);
     } else {
       put_synthetic_context(ds, options, study_uid, frame_uid);
       put_geometry(ds, frame, z);
