@@ -117,6 +117,12 @@ void check_codec_header(const DicomSliceHeader& h, const gdcm::TransferSyntax& t
   gdcm::TransferSyntax detected;
   if (!codec->GetHeaderInfo(is, detected))
     throw InputError(h.path + ": unreadable compressed pixel data header");
+  // The decoders also size their output by the codec's component count (JPEG 2000 allows
+  // thousands): one, as the DICOM header says.
+  if (codec->GetPixelFormat().GetSamplesPerPixel() != 1)
+    throw InputError(h.path + ": compressed pixel data has " +
+                     std::to_string(codec->GetPixelFormat().GetSamplesPerPixel()) +
+                     " components, the header says 1");
   const unsigned* dims = codec->GetDimensions();
   if (static_cast<int>(dims[0]) != h.columns || static_cast<int>(dims[1]) != h.rows)
     throw InputError(h.path + ": compressed pixel data is " + std::to_string(dims[0]) + "x" +
