@@ -312,6 +312,18 @@ std::string encode(gdcm::File& file, const std::string& name) {
   return os.str();
 }
 
+// Slice z of a derived series before its pixels: the source slice's data set without its pixel
+// description, referring to the source slice.
+gdcm::SmartPointer<gdcm::File> derived_slice(const std::string& source_path) {
+  gdcm::SmartPointer<gdcm::File> file = read_source_slice(source_path);
+  gdcm::DataSet& ds = file->GetDataSet();
+  drop_source_pixel_description(ds);
+  const std::string sop_class = text_element(ds, 0x0008, 0x0016);
+  const std::string sop_instance = text_element(ds, 0x0008, 0x0018);
+  if (!sop_class.empty() && !sop_instance.empty()) put_source_reference(ds, sop_class, sop_instance);
+  return file;
+}
+
 // The source slices in geometric order, checked against the volume being written.
 std::vector<std::string> source_slices_in_order(const DicomSeriesFiles& source, const Volume& like) {
   const std::string where = source.folder.empty() ? source.series_uid : source.folder;
@@ -369,22 +381,17 @@ void save_dicom_series(const std::string& out_dir, const Volume& like,
   // Encode every slice before writing any, so an encoding error leaves nothing behind.
   std::vector<std::string> encoded(like.nz);
   for (int z = 0; z < like.nz; ++z) {
-    const std::string name = out_dir + "/" + slice_file_name(z, like.nz);
-    gdcm::SmartPointer<gdcm::File> file = 
-        source ? read_source_slice(source_files[z]) : gdcm::SmartPointer<gdcm::File>(new gdcm::File);
-    gdcm::DataSet& ds = file->GetDataSet();
+    gdcm::SmartPointer<gdcm::File> file;
     if (source) {
-      drop_source_pixel_description(ds);
-      const std::string sop_class = text_element(ds, 0x0008, 0x0016);
-      const std::string sop_instance = text_element(ds, 0x0008, 0x0018);
-      if (!sop_class.empty() && !sop_instance.empty()) put_source_reference(ds, sop_class, sop_instance);
+      file = derived_slice(source_files[z]);
     } else {
-      put_synthetic_context(ds, options, study_uid, frame_uid);
-      put_geometry(ds, frame, z);
+      file = new gdcm::File;
+      put_synthetic_context(file->GetDataSet(), options, study_uid, frame_uid);
+      put_geometry(file->GetDataSet(), frame, z);
     }
-    put_image(ds, like, q, quantise_slice(voxels.data() + z * slice, slice, q),
+    put_image(file->GetDataSet(), like, q, quantise_slice(voxels.data() + z * slice, slice, q),
               series_uid, z, options);
-    encoded[z] = encode(*file, name);
+    encoded[z] = encode(*file, out_dir + "/" + slice_file_name(z, like.nz));
   }
   std::vector<std::string> written;
   try {
