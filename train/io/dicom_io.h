@@ -52,7 +52,8 @@ struct DicomSeriesInfo {
   std::vector<std::string> slice_files;  // slice_files[z]: the file of slice z (geometric order)
 };
 
-// Cheap content check: the "DICM" marker at byte 128 of a regular file.
+// Cheap content check: the "DICM" marker at byte 128 of a regular file. Files without the
+// DICOM Part 10 preamble (bare data sets, old ACR-NEMA exports) are not read, whatever their name.
 bool is_dicom_file(const std::string& path);
 
 // The DICOM files directly in `dir` (by content, any extension; hidden files skipped), grouped by
