@@ -148,12 +148,20 @@ class Walker {
            std::to_string(limit - pos_) + " left");
   }
 
+  // Item and sequence delimiters have length 0 (PS3.5 7.5). GDCM reads a delimiter's declared
+  // length as a value, allocating it: a fuzzed delimiter of length 0x7FE00010 cost 2 GiB.
+  void check_delimiter_length(uint32_t tag, uint32_t length) const {
+    if (length != 0)
+      fail("delimiter " + tag_name(tag) + " with length " + std::to_string(length) + " (must be 0)");
+  }
+
   // Elements up to `limit`, or up to an item delimiter when `until_item_end`.
   void walk_dataset(bool implicit, uint64_t limit, int depth, bool until_item_end) {
     while (pos_ < limit) {
       const Element e = read_element_header(implicit);
       if (e.tag == kItemEnd) {
         if (!until_item_end) fail("unexpected item delimiter at byte " + std::to_string(pos_));
+        check_delimiter_length(e.tag, e.length);
         return;
       }
       if (e.tag == kItem || e.tag == kSequenceEnd)
@@ -190,7 +198,7 @@ class Walker {
       if (pos_ >= limit) fail("truncated sequence");
       const uint32_t tag = read_tag();
       const uint32_t length = read_u32("item length");
-      if (tag == kSequenceEnd && undefined_length) return;
+      if (tag == kSequenceEnd && undefined_length) return check_delimiter_length(tag, length);
       if (tag != kItem) fail("unexpected tag " + tag_name(tag) + " in a sequence");
       if (length == kUndefinedLength) {
         walk_dataset(implicit, limit, depth, true);
@@ -206,7 +214,7 @@ class Walker {
     for (;;) {
       const uint32_t tag = read_tag();
       const uint32_t length = read_u32("pixel data fragment length");
-      if (tag == kSequenceEnd) return;
+      if (tag == kSequenceEnd) return check_delimiter_length(tag, length);
       if (tag != kItem || length == kUndefinedLength)
         fail("malformed encapsulated pixel data (tag " + tag_name(tag) + ")");
       check_fits(tag, length, limit);

@@ -370,6 +370,15 @@ TEST_CASE("dicom: headers claiming more than the file holds fail before allocati
   DicomSeriesFiles huge{dir.path.string(), "", "", {dir.file("huge.dcm")}};
   CHECK_THROWS_WITH(load_dicom_series(huge), Catch::Contains("huge.dcm: element (0009,1010) claims 4294967280 bytes, only 4 left"));
 
+  // A sequence delimiter with a length (GDCM allocates it; found by fuzz_dicom: 2 GiB).
+  std::string delimiter = bytes.substr(0, 132 + 8 + 20);
+  delimiter += std::string("\xE0\x7F\x10\x00OB\x00\x00\xFF\xFF\xFF\xFF", 12);  // PixelData, undefined length
+  delimiter += std::string("\xFE\xFF\x00\xE0\x00\x00\x00\x00", 8);               // empty offset table
+  delimiter += std::string("\xFE\xFF\xDD\xE0\x10\x00\xE0\x7F", 8);               // delimiter, length 0x7FE00010
+  gan::testing::write_bytes(dir.file("delimiter.dcm"), delimiter);
+  DicomSeriesFiles delimited{dir.path.string(), "", "", {dir.file("delimiter.dcm")}};
+  CHECK_THROWS_WITH(load_dicom_series(delimited), Catch::Contains("delimiter (FFFE,E0DD) with length 2145386512 (must be 0)"));
+
   // Sequences nested too deep (GDCM recurses without a limit).
   std::string deep = bytes.substr(0, 132 + 8 + 20);
   for (int i = 0; i < 40; ++i)
