@@ -56,6 +56,9 @@ class Walker {
     big_endian_ = false;
     while (pos_ + 4 <= size_ && (peek_tag() >> 16) == 0x0002) {
       const Element e = read_element_header(false);
+      // GDCM's meta reader asserts on these (and on running out of file right after the meta).
+      if (is_vr(e, "SQ") || e.length == kUndefinedLength)
+        fail("malformed file meta information (element " + tag_name(e.tag) + ")");
       if (e.tag == 0x00020010u && e.length <= 64) {
         std::string ts(e.length, '\0');
         if (!read(ts.data(), e.length)) fail("truncated file meta information");
@@ -66,6 +69,7 @@ class Walker {
       }
     }
     if (s.transfer_syntax.empty()) fail("no transfer syntax in the file meta information");
+    if (size_ - pos_ < 8) fail("no data set after the file meta information");
     if (s.transfer_syntax == "1.2.840.10008.1.2.1.99")
       fail("deflated transfer syntax not supported");
     const bool implicit = s.transfer_syntax == "1.2.840.10008.1.2";

@@ -379,6 +379,11 @@ TEST_CASE("dicom: headers claiming more than the file holds fail before allocati
   DicomSeriesFiles delimited{dir.path.string(), "", "", {dir.file("delimiter.dcm")}};
   CHECK_THROWS_WITH(load_dicom_series(delimited), Catch::Contains("delimiter (FFFE,E0DD) with length 2145386512 (must be 0)"));
 
+  // A file that ends with its meta information (GDCM asserts reading past it; found by fuzz_dicom).
+  gan::testing::write_bytes(dir.file("meta_only.dcm"), bytes.substr(0, 132 + 8 + 20));
+  DicomSeriesFiles meta_only{dir.path.string(), "", "", {dir.file("meta_only.dcm")}};
+  CHECK_THROWS_WITH(load_dicom_series(meta_only), Catch::Contains("no data set after the file meta information"));
+
   // Sequences nested too deep (GDCM recurses without a limit).
   std::string deep = bytes.substr(0, 132 + 8 + 20);
   for (int i = 0; i < 40; ++i)
