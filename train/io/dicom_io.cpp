@@ -25,6 +25,7 @@
 
 #include "core/error.h"
 #include "train/io/dicom_header.h"
+#include "train/io/gdcm_j2k_guard.h"
 
 namespace gan::io {
 namespace {
@@ -104,16 +105,25 @@ void check_codec_header(const DicomSliceHeader& h, const gdcm::TransferSyntax& t
   const gdcm::SequenceOfFragments* frags = pixel_data.GetSequenceOfFragments();
   if (!frags || frags->GetNumberOfFragments() == 0)
     throw InputError(h.path + ": compressed transfer syntax without pixel data fragments");
-  const gdcm::ByteValue* bv = frags->GetFragment(0).GetByteValue();
-  if (!bv || !bv->GetPointer()) throw InputError(h.path + ": empty pixel data fragment");
+  // The codecs decode the fragments concatenated (one frame per file here).
+  std::string stream(frags->ComputeByteLength(), '\0');
+  if (stream.empty() || !frags->GetBuffer(stream.data(), stream.size()))
+    throw InputError(h.path + ": empty pixel data fragments");
   std::unique_ptr<gdcm::ImageCodec> codec;
-  if (gdcm::JPEGCodec().CanDecode(ts)) codec = std::make_unique<gdcm::JPEGCodec>();
-  else if (gdcm::JPEGLSCodec().CanDecode(ts)) codec = std::make_unique<gdcm::JPEGLSCodec>();
-  else if (gdcm::JPEG2000Codec().CanDecode(ts)) codec = std::make_unique<gdcm::JPEG2000Codec>();
-  else return;  // RLE: GDCM's decoder writes exactly rows x columns x bytes
+  if (gdcm::JPEGCodec().CanDecode(ts)) {
+    codec = std::make_unique<gdcm::JPEGCodec>();
+  } else if (gdcm::JPEGLSCodec().CanDecode(ts)) {
+    codec = std::make_unique<gdcm::JPEGLSCodec>();
+  } else if (gdcm::JPEG2000Codec().CanDecode(ts)) {
+    if (!gdcm_j2k_scan_is_safe(stream.data(), stream.size()))
+      throw InputError(h.path + ": malformed JPEG 2000 marker segments");
+    codec = std::make_unique<gdcm::JPEG2000Codec>();
+  } else {
+    return;  // RLE: GDCM's decoder writes exactly rows x columns x bytes
+  }
   // The JPEG codec picks its 8/12/16-bit decoder from the pixel format (and asserts one was set).
   codec->SetPixelFormat(pixel_format(h));
-  std::istringstream is(std::string(bv->GetPointer(), bv->GetLength()));
+  std::istringstream is(stream);
   gdcm::TransferSyntax detected;
   if (!codec->GetHeaderInfo(is, detected))
     throw InputError(h.path + ": unreadable compressed pixel data header");

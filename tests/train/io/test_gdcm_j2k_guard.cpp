@@ -1,0 +1,43 @@
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "train/io/gdcm_j2k_guard.h"
+
+using gan::io::gdcm_j2k_scan_is_safe;
+
+namespace {
+
+bool safe(const std::string& s) { return gdcm_j2k_scan_is_safe(s.data(), s.size()); }
+
+// SOC, a SIZ segment of `siz_length`, a COD segment (lossless: byte 9 = 1), SOT..SOD, data, EOC.
+std::string codestream(int siz_length = 10) {
+  std::string s("\xFF\x4F", 2);
+  s += std::string("\xFF\x51", 2) + char(siz_length >> 8) + char(siz_length & 0xFF) + std::string(8, '\0');
+  s += std::string("\xFF\x52\x00\x0C", 4) + std::string("\x00\x00\x00\x01\x00\x00\x00\x00\x00\x01", 10);
+  s += std::string("\xFF\x93", 2) + std::string(16, '\x55') + std::string("\xFF\xD9", 2);
+  return s;
+}
+
+std::string box(const std::string& type, const std::string& body) {
+  const size_t n = body.size() + 8;
+  return std::string{char(n >> 24), char(n >> 16), char(n >> 8), char(n)} + type + body;
+}
+
+}  // namespace
+
+TEST_CASE("GDCM's JPEG 2000 marker scan is checked to stay in bounds", "[dicom]") {
+  CHECK(safe(codestream()));
+  CHECK_FALSE(safe(codestream(0x7000)));      // a segment running past the end
+  CHECK_FALSE(safe(codestream().substr(0, 12)));  // shorter than GDCM's 13-byte magic compare
+  std::string short_cod = codestream().substr(0, 14) + std::string("\xFF\x52\x00\x04\x00\x00", 6);
+  CHECK_FALSE(safe(short_cod));                // COD bytes 4 and 9 beyond the end
+
+  const std::string signature("\x00\x00\x00\x0C\x6A\x50\x20\x20\x0D\x0A\x87\x0A", 12);
+  CHECK(safe(signature + box("ftyp", "jp2 ") + box("jp2c", codestream())));
+  CHECK_FALSE(safe(signature + box("ftyp", "jp2 ") + box("jp2c", codestream(0x7000))));
+  std::string long_box = signature + box("ftyp", "jp2 ");
+  long_box += std::string("\x00\x10\x00\x00", 4) + "jp2h";  // claims 1 MiB
+  CHECK_FALSE(safe(long_box + std::string(8, '\0')));
+  std::string extended = signature + std::string("\x00\x00\x00\x01", 4) + "jp2h" + std::string(3, '\0');
+  CHECK_FALSE(safe(extended));                 // 64-bit length cut short: GDCM asserts
+}
