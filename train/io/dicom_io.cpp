@@ -25,7 +25,7 @@
 
 #include "core/error.h"
 #include "train/io/dicom_header.h"
-#include "train/io/gdcm_j2k_guard.h"
+#include "train/io/gdcm_codec_guard.h"
 
 namespace gan::io {
 namespace {
@@ -119,7 +119,11 @@ void check_codec_header(const DicomSliceHeader& h, const gdcm::TransferSyntax& t
       throw InputError(h.path + ": malformed JPEG 2000 marker segments");
     codec = std::make_unique<gdcm::JPEG2000Codec>();
   } else {
-    return;  // RLE: GDCM's decoder writes exactly rows x columns x bytes
+    // RLE: no codec header to compare; GDCM's decoder writes exactly rows x columns x bytes,
+    // once the segment table is sound.
+    if (!rle_header_is_sound(stream.data(), stream.size(), h.bits_allocated))
+      throw InputError(h.path + ": malformed RLE header (segment count or offsets)");
+    return;
   }
   // The JPEG codec picks its 8/12/16-bit decoder from the pixel format (and asserts one was set).
   codec->SetPixelFormat(pixel_format(h));

@@ -1,4 +1,4 @@
-#include "train/io/gdcm_j2k_guard.h"
+#include "train/io/gdcm_codec_guard.h"
 
 #include <cstdint>
 #include <cstring>
@@ -86,6 +86,22 @@ bool gdcm_j2k_scan_is_safe(const char* data, size_t size) {
   const auto* p = reinterpret_cast<const unsigned char*>(data);
   return std::memcmp(data, kJp2Magic, sizeof(kJp2Magic)) == 0 ? jp2_scan_is_safe(p, size)
                                                                : codestream_scan_is_safe(p, size);
+}
+
+bool rle_header_is_sound(const char* data, size_t size, int bits_allocated) {
+  if (size < 64 || bits_allocated % 8 != 0) return false;
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  auto u32 = [&](int i) {  // little endian
+    return uint32_t(p[4 * i]) | uint32_t(p[4 * i + 1]) << 8 | uint32_t(p[4 * i + 2]) << 16 |
+           uint32_t(p[4 * i + 3]) << 24;
+  };
+  const uint32_t segments = u32(0);
+  if (segments != static_cast<uint32_t>(bits_allocated / 8)) return false;
+  for (uint32_t i = 0; i < segments; ++i) {
+    const uint32_t offset = u32(1 + static_cast<int>(i));
+    if (offset >= size || (i == 0 ? offset != 64 : offset <= u32(static_cast<int>(i)))) return false;
+  }
+  return true;
 }
 
 }  // namespace gan::io

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "train/io/gdcm_j2k_guard.h"
+#include "train/io/gdcm_codec_guard.h"
 
 using gan::io::gdcm_j2k_scan_is_safe;
 
@@ -40,4 +40,30 @@ TEST_CASE("GDCM's JPEG 2000 marker scan is checked to stay in bounds", "[dicom]"
   CHECK_FALSE(safe(long_box + std::string(8, '\0')));
   std::string extended = signature + std::string("\x00\x00\x00\x01", 4) + "jp2h" + std::string(3, '\0');
   CHECK_FALSE(safe(extended));                 // 64-bit length cut short: GDCM asserts
+}
+
+TEST_CASE("RLE headers are checked before GDCM indexes its segment table with them", "[dicom]") {
+  auto header = [](uint32_t segments, std::initializer_list<uint32_t> offsets, size_t size) {
+    std::string s(size, '\0');
+    auto put = [&](int i, uint32_t v) {
+      for (int b = 0; b < 4; ++b) s[4 * i + b] = static_cast<char>(v >> (8 * b));
+    };
+    put(0, segments);
+    int i = 1;
+    for (uint32_t o : offsets) put(i++, o);
+    return s;
+  };
+  using gan::io::rle_header_is_sound;
+  std::string ok = header(2, {64, 100}, 200);
+  CHECK(rle_header_is_sound(ok.data(), ok.size(), 16));
+  CHECK_FALSE(rle_header_is_sound(ok.data(), ok.size(), 8));     // 2 segments for 8-bit pixels
+  std::string many = header(0x01000000, {64}, 200);              // indexes far past the table
+  CHECK_FALSE(rle_header_is_sound(many.data(), many.size(), 16));
+  std::string none = header(0, {}, 200);                         // GDCM divides by it
+  CHECK_FALSE(rle_header_is_sound(none.data(), none.size(), 8));
+  std::string outside = header(2, {64, 500}, 200);
+  CHECK_FALSE(rle_header_is_sound(outside.data(), outside.size(), 16));
+  std::string backwards = header(2, {64, 64}, 200);
+  CHECK_FALSE(rle_header_is_sound(backwards.data(), backwards.size(), 16));
+  CHECK_FALSE(rle_header_is_sound(ok.data(), 40, 16));           // shorter than the header
 }
