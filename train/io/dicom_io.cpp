@@ -117,7 +117,12 @@ void check_codec_header(const DicomSliceHeader& h, const gdcm::TransferSyntax& t
   } else if (gdcm::JPEG2000Codec().CanDecode(ts)) {
     if (!gdcm_j2k_scan_is_safe(stream.data(), stream.size()))
       throw InputError(h.path + ": malformed JPEG 2000 marker segments");
-    codec = std::make_unique<gdcm::JPEG2000Codec>();
+    auto j2k = std::make_unique<gdcm::JPEG2000Codec>();
+    // GetHeaderInfo leaks its OpenJPEG decoder when the header is unreadable (GDCM 3.0.21), and a
+    // decoder owns a thread pool (one thread per CPU by default): without this, a folder of such
+    // files leaks thousands of threads. A header needs no threads.
+    j2k->SetNumberOfThreadsForDecompression(0);
+    codec = std::move(j2k);
   } else {
     // RLE: no codec header to compare; GDCM's decoder writes exactly rows x columns x bytes,
     // once the segment table is sound.
