@@ -111,6 +111,8 @@ void check_codec_header(const DicomSliceHeader& h, const gdcm::TransferSyntax& t
     throw InputError(h.path + ": empty pixel data fragments");
   std::unique_ptr<gdcm::ImageCodec> codec;
   if (gdcm::JPEGCodec().CanDecode(ts)) {
+    if (!jpeg_header_is_clean(stream.data(), stream.size()))
+      throw InputError(h.path + ": malformed JPEG header");
     codec = std::make_unique<gdcm::JPEGCodec>();
   } else if (gdcm::JPEGLSCodec().CanDecode(ts)) {
     codec = std::make_unique<gdcm::JPEGLSCodec>();

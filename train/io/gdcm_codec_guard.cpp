@@ -88,6 +88,32 @@ bool gdcm_j2k_scan_is_safe(const char* data, size_t size) {
                                                                : codestream_scan_is_safe(p, size);
 }
 
+bool jpeg_header_is_clean(const char* data, size_t size) {
+  const auto* p = reinterpret_cast<const unsigned char*>(data);
+  if (size < 2 || p[0] != 0xFF || p[1] != 0xD8) return false;  // SOI first
+  size_t pos = 2;
+  for (;;) {
+    if (pos >= size || p[pos] != 0xFF) return false;  // end of data, or stray bytes
+    while (pos < size && p[pos] == 0xFF) ++pos;       // fill bytes are allowed
+    if (pos >= size) return false;
+    const unsigned char code = p[pos++];
+    if (code == 0x00 || code == 0xD8) return false;    // stuffed byte / second SOI
+    if (code == 0xD9) return true;                     // EOI: libjpeg fails with an error
+    if ((code >= 0xD0 && code <= 0xD7) || code == 0x01) continue;  // no length field
+    if (size - pos < 2) return false;
+    const size_t length = size_t(p[pos]) << 8 | p[pos + 1];
+    if (length < 2 || length > size - pos) return false;
+    const unsigned char* body = p + pos + 2;
+    const size_t body_length = length - 2;
+    if (code == 0xE0 && body_length >= 14 && std::memcmp(body, "JFIF\0", 5) == 0 && body[5] != 1)
+      return false;  // JFIF major version other than 1
+    if (code == 0xEE && body_length >= 12 && std::memcmp(body, "Adobe", 5) == 0 && body[11] > 2)
+      return false;  // unknown Adobe colour transform
+    pos += length;
+    if (code == 0xDA) return true;  // SOS: the header ends here
+  }
+}
+
 bool rle_header_is_sound(const char* data, size_t size, int bits_allocated) {
   if (size < 64 || bits_allocated % 8 != 0) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(data);

@@ -2,6 +2,11 @@
 // uninstrumented system library we cannot fix, so the loader checks the compressed stream first
 // and refuses one on which GDCM's code would read out of bounds or divide by zero.
 //
+// JPEG (baseline, extended, lossless): GDCM's JPEG codec asserts (assert(0), kept on in Debian's
+// build, so the process aborts) when its bundled libjpeg emits any warning while reading the
+// header: stray bytes between markers, a stream ending inside it, an unknown JFIF version or
+// Adobe transform (found: "extraneous bytes before marker", SIGABRT).
+//
 // JPEG 2000: besides handing the stream to OpenJPEG, gdcm::JPEG2000Codec scans the marker segments itself
 // (parsej2k_imp / parsejp2_imp in gdcmJPEG2000Codec.cxx) to learn whether the compression is
 // reversible, in both GetHeaderInfo and Decode. That scan trusts every segment and box length:
@@ -20,6 +25,11 @@ namespace gan::io {
 
 // True if GDCM 3.0.21's scan of this JPEG 2000 stream (codestream or JP2 file) stays inside it.
 bool gdcm_j2k_scan_is_safe(const char* data, size_t size);
+
+// True if libjpeg reads this JPEG stream's header, from SOI through the first SOS segment,
+// without a warning: every marker right after the previous segment (0xFF fill allowed), every
+// segment inside the stream, JFIF version 1, Adobe transform 0-2.
+bool jpeg_header_is_clean(const char* data, size_t size);
 
 // True if this RLE frame's 64-byte header is what GDCM can decode safely, and what an image of
 // one sample of bits_allocated bits has: bits_allocated / 8 segments (PS3.5 G.2), the first at

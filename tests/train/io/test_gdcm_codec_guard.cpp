@@ -67,3 +67,21 @@ TEST_CASE("RLE headers are checked before GDCM indexes its segment table with th
   CHECK_FALSE(rle_header_is_sound(backwards.data(), backwards.size(), 16));
   CHECK_FALSE(rle_header_is_sound(ok.data(), 40, 16));           // shorter than the header
 }
+
+TEST_CASE("JPEG headers that would make libjpeg warn are refused before GDCM asserts on it", "[dicom]") {
+  using gan::io::jpeg_header_is_clean;
+  auto clean = [](const std::string& s) { return jpeg_header_is_clean(s.data(), s.size()); };
+  const std::string soi("\xFF\xD8", 2);
+  const std::string sof("\xFF\xC3\x00\x0B\x10\x00\x0C\x00\x10\x01\x01\x11\x00", 13);  // lossless, 16x12
+  const std::string sos("\xFF\xDA\x00\x08\x01\x01\x00\x01\x00\x00", 10);
+  CHECK(clean(soi + sof + sos + "data"));
+  CHECK(clean(soi + "\xFF\xFF" + sof + sos));                 // fill bytes
+  CHECK_FALSE(clean(soi + "xyz" + sof + sos));                  // extraneous bytes before a marker
+  CHECK_FALSE(clean(soi + sof));                                // ends before SOS
+  CHECK_FALSE(clean(soi + sof.substr(0, 8)));                   // ends inside a segment
+  CHECK_FALSE(clean(std::string(1, '\0') + soi + sof + sos));  // no SOI first
+  std::string jfif2("\xFF\xE0\x00\x10JFIF\0\x02\x01\x00\x00\x01\x00\x01\x00\x00", 18);
+  CHECK_FALSE(clean(soi + jfif2 + sof + sos));                  // JFIF 2.x
+  jfif2[9] = 1;  // major version
+  CHECK(clean(soi + jfif2 + sof + sos));
+}
