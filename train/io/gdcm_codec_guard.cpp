@@ -107,6 +107,9 @@ bool jpeg_header_is_clean(const char* data, size_t size) {
     const size_t body_length = length - 2;
     if (code == 0xE0 && body_length >= 14 && std::memcmp(body, "JFIF\0", 5) == 0 && body[5] != 1)
       return false;  // JFIF major version other than 1
+    const bool sof = code >= 0xC0 && code <= 0xCF && code != 0xC4 && code != 0xC8 && code != 0xCC;
+    if (sof && (body_length < 6 || body[0] < 1 || body[0] > 16 || body[5] != 1))
+      return false;  // GDCM asserts on a precision outside 1..16; one grayscale component
     if (code == 0xEE && body_length >= 12 && std::memcmp(body, "Adobe", 5) == 0 && body[11] > 2)
       return false;  // unknown Adobe colour transform
     pos += length;

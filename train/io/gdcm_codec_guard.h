@@ -5,7 +5,8 @@
 // JPEG (baseline, extended, lossless): GDCM's JPEG codec asserts (assert(0), kept on in Debian's
 // build, so the process aborts) when its bundled libjpeg emits any warning while reading the
 // header: stray bytes between markers, a stream ending inside it, an unknown JFIF version or
-// Adobe transform (found: "extraneous bytes before marker", SIGABRT).
+// Adobe transform (found: "extraneous bytes before marker", SIGABRT); it also asserts on a frame
+// (SOF) precision of 0 (found) or over 16, and on unusual component counts.
 //
 // JPEG 2000: besides handing the stream to OpenJPEG, gdcm::JPEG2000Codec scans the marker segments itself
 // (parsej2k_imp / parsejp2_imp in gdcmJPEG2000Codec.cxx) to learn whether the compression is
@@ -28,7 +29,8 @@ bool gdcm_j2k_scan_is_safe(const char* data, size_t size);
 
 // True if libjpeg reads this JPEG stream's header, from SOI through the first SOS segment,
 // without a warning: every marker right after the previous segment (0xFF fill allowed), every
-// segment inside the stream, JFIF version 1, Adobe transform 0-2.
+// segment inside the stream, JFIF version 1, Adobe transform 0-2; and a frame header (SOF) of
+// precision 1..16 with one component (the loader reads grayscale only).
 bool jpeg_header_is_clean(const char* data, size_t size);
 
 // True if this RLE frame's 64-byte header is what GDCM can decode safely, and what an image of

@@ -84,4 +84,10 @@ TEST_CASE("JPEG headers that would make libjpeg warn are refused before GDCM ass
   CHECK_FALSE(clean(soi + jfif2 + sof + sos));                  // JFIF 2.x
   jfif2[9] = 1;  // major version
   CHECK(clean(soi + jfif2 + sof + sos));
+  std::string sof_bad = sof;
+  sof_bad[4] = 0;  // precision 0: GDCM asserts
+  CHECK_FALSE(clean(soi + sof_bad + sos));
+  sof_bad = sof;
+  sof_bad[9] = 3;  // three components
+  CHECK_FALSE(clean(soi + sof_bad + sos));
 }
