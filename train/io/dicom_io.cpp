@@ -308,7 +308,18 @@ std::vector<DicomSeriesFiles> find_dicom_series(const std::string& dir, size_t m
 
 Volume load_dicom_series(const std::string& dir, DicomSeriesInfo* info) {
   std::vector<DicomSeriesFiles> series = find_dicom_series(dir);
-  if (series.empty()) throw InputError(dir + ": no DICOM files");
+  if (series.empty()) {
+    // Say why when there are DICOM files, just none that can be read.
+    for (const std::string& path : list_candidate_files(dir, kMaxDicomFiles)) {
+      if (!is_dicom_file(path)) continue;
+      try {
+        read_dicom_header(path);
+      } catch (const InputError& e) {
+        throw InputError(dir + ": no readable DICOM series (" + e.what() + ")");
+      }
+    }
+    throw InputError(dir + ": no DICOM files");
+  }
   if (series.size() > 1) {
     std::string list;
     for (const auto& s : series)

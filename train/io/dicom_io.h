@@ -87,7 +87,8 @@ std::vector<DicomSeriesFiles> find_dicom_series(const std::string& dir,
 // most kMaxDicomExpansion times the file size, and the codec's own header must agree with Rows
 // and Columns).
 Volume load_dicom_series(const DicomSeriesFiles& series, DicomSeriesInfo* info = nullptr);
-// The folder must hold exactly one series (else an error saying how many it holds).
+// The folder must hold exactly one series (else an error saying how many it holds; with none,
+// the reason the first unreadable DICOM file could not be read, if there is one).
 Volume load_dicom_series(const std::string& dir, DicomSeriesInfo* info = nullptr);
 
 constexpr double kDicomSpacingTolerance = 0.01;   // 1% of the median slice step

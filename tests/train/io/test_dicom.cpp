@@ -298,6 +298,10 @@ TEST_CASE("dicom: broken series are refused with the problem named", "[dicom]") 
   fs::create_directories(dir.file("empty"));
   CHECK_THAT(load_error(dir.file("empty")), Catch::Contains("empty: no DICOM files"));
 
+  fs::create_directories(dir.file("broken"));
+  gan::testing::write_bytes(dir.file("broken/b.dcm"), std::string(128, '\0') + "DICM" + std::string(10, 'z'));
+  CHECK_THAT(load_error(dir.file("broken")), Catch::Contains("no readable DICOM series") && Catch::Contains("b.dcm"));
+
   fs::create_directories(dir.file("tiny"));
   gan::testing::write_bytes(dir.file("tiny/x.dcm"), "x");
   CHECK_THAT(load_error(dir.file("tiny")), Catch::Contains("no DICOM files"));
