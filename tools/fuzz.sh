@@ -5,13 +5,13 @@
 # (libFuzzer's stat::number_of_executed_units) and exits non-zero if any target found a crash,
 # a leak, a timeout or an allocation over the limits below; the input that did it is saved under
 # build-fuzz/artifacts/ (turn it into a regression test: docs/reliability.md).
-#   tools/fuzz.sh [SECONDS] [TARGET...]     TARGET: image nifti safetensors train_config checkpoint
+#   tools/fuzz.sh [SECONDS] [TARGET...]     TARGET: image nifti safetensors train_config checkpoint dicom
 set -uo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${1:-30}
 shift || true
 TARGETS=("$@")
-[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(image nifti safetensors train_config checkpoint)
+[ ${#TARGETS[@]} -eq 0 ] && TARGETS=(image nifti safetensors train_config checkpoint dicom)
 BUILD=${BUILD_DIR:-build-fuzz}
 
 # The same configuration as the sanitizer suite's clang build (tools/sanitize.sh --fuzz), so CI
@@ -23,6 +23,8 @@ rm -rf "$BUILD/seeds"
 mkdir -p "$BUILD/artifacts" "$BUILD/logs"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
+# Known leaks inside system libraries (GDCM), each explained in the file.
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0}
 export OMP_NUM_THREADS=1
 
 status=0

@@ -1,7 +1,12 @@
 // Writes the seed corpus of every fuzz target with the project's own writers:
-//   fuzz_make_seeds OUT_DIR   ->  OUT_DIR/{image,nifti,safetensors,train_config,checkpoint}/...
+//   fuzz_make_seeds OUT_DIR   ->  OUT_DIR/{image,nifti,safetensors,train_config,checkpoint,dicom}/...
 // Valid files are the best starting points: the fuzzer mutates them into the near-misses
 // (truncated data, wrong sizes, odd header fields) that a hand-written corpus would lack.
+#include <gdcmImageChangeTransferSyntax.h>
+#include <gdcmImageReader.h>
+#include <gdcmItem.h>
+#include <gdcmSequenceOfItems.h>
+#include <gdcmWriter.h>
 #include <zlib.h>
 
 #include <cmath>
@@ -13,6 +18,7 @@
 #include "core/tensor.h"
 #include "train/io/atomic_file.h"
 #include "train/checkpoint.h"
+#include "train/io/dicom_io.h"
 #include "train/io/image_io.h"
 #include "train/io/nifti_io.h"
 #include "train/io/safetensors.h"
@@ -38,6 +44,51 @@ void gzip_copy(const std::string& from, const std::string& to) {
   gzclose(gz);
 }
 
+// Re-encodes a DICOM file in another transfer syntax (compressed, or implicit VR) with GDCM.
+void dicom_copy(const std::string& from, const std::string& to, gdcm::TransferSyntax::TSType ts) {
+  gdcm::ImageReader reader;
+  reader.SetFileName(from.c_str());
+  if (!reader.Read()) throw std::runtime_error(from + ": GDCM cannot read it");
+  gdcm::ImageChangeTransferSyntax change;
+  change.SetTransferSyntax(ts);
+  change.SetInput(reader.GetImage());
+  if (!change.Change()) throw std::runtime_error(to + ": GDCM cannot change the transfer syntax");
+  gdcm::File& file = reader.GetFile();  // a File the writer may hold a reference to
+  file.GetDataSet().Replace(change.GetOutput().GetDataElement());
+  file.GetHeader().Clear();
+  file.GetHeader().SetDataSetTransferSyntax(ts);
+  gdcm::Writer writer;
+  writer.SetFile(file);
+  writer.SetFileName(to.c_str());
+  if (!writer.Write()) throw std::runtime_error(to + ": GDCM cannot write it");
+}
+
+// Adds a sequence of undefined length with one item of undefined length (the nesting the
+// structure walk must follow), as a ReferencedImageSequence.
+void dicom_add_sequence(const std::string& path) {
+  gdcm::Reader reader;
+  reader.SetFileName(path.c_str());
+  if (!reader.Read()) throw std::runtime_error(path + ": GDCM cannot read it");
+  gdcm::Item item;
+  item.SetVLToUndefined();
+  gdcm::DataElement uid(gdcm::Tag(0x0008, 0x1155));
+  uid.SetVR(gdcm::VR::UI);
+  uid.SetByteValue("1.2.3.4", 8);
+  item.GetNestedDataSet().Insert(uid);
+  gdcm::SmartPointer<gdcm::SequenceOfItems> sq = new gdcm::SequenceOfItems;
+  sq->SetLengthToUndefined();
+  sq->AddItem(item);
+  gdcm::DataElement de(gdcm::Tag(0x0008, 0x1140));
+  de.SetVR(gdcm::VR::SQ);
+  de.SetValue(*sq);
+  de.SetVLToUndefined();
+  reader.GetFile().GetDataSet().Insert(de);
+  gdcm::Writer writer;
+  writer.SetFile(reader.GetFile());
+  writer.SetFileName(path.c_str());
+  if (!writer.Write()) throw std::runtime_error(path + ": GDCM cannot write it");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,7 +97,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const std::string out = argv[1];
-  for (const char* d : {"image", "nifti", "safetensors", "train_config", "checkpoint"})
+  for (const char* d : {"image", "nifti", "safetensors", "train_config", "checkpoint", "dicom"})
     fs::create_directories(out + "/" + d);
 
   // Images: 8- and 16-bit PNG, gray, gray+alpha, RGB, RGBA; small, including non-square.
@@ -68,6 +119,31 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < vox.size(); ++i) vox[i] = static_cast<float>(i) * 0.25f - 2;
   io::save_nifti(out + "/nifti/seed.nii", v, vox);
   gzip_copy(out + "/nifti/seed.nii", out + "/nifti/seed_gz.nii");  // .nii.gz bytes, name unused
+
+  // DICOM: one 16x12 slice of a series, as written (explicit VR little endian), with a nested
+  // sequence, in implicit VR, and in each compressed transfer syntax the loader decodes.
+  {
+    io::Volume d = v;
+    d.nx = 16, d.ny = 12, d.nz = 1;  // OpenJPEG's encoder crashes (in GDCM) on 8x6
+    std::vector<float> dvox(16 * 12);
+    for (size_t i = 0; i < dvox.size(); ++i) dvox[i] = 100.f + 30.f * std::sin(0.5f * i);
+    const std::string tmp = out + "/dicom_series.tmp";
+    fs::remove_all(tmp);
+    io::save_dicom_series(tmp, d, dvox, nullptr, {});
+    const std::string slice = tmp + "/slice_0001.dcm";
+    fs::copy_file(slice, out + "/dicom/seed.dcm");
+    fs::copy_file(slice, out + "/dicom/seed_sequence.dcm");
+    dicom_add_sequence(out + "/dicom/seed_sequence.dcm");
+    const std::pair<const char*, gdcm::TransferSyntax::TSType> syntaxes[] = {
+        {"implicit", gdcm::TransferSyntax::ImplicitVRLittleEndian},
+        {"rle", gdcm::TransferSyntax::RLELossless},
+        {"jpeg_lossless", gdcm::TransferSyntax::JPEGLosslessProcess14_1},
+        {"jpeg_ls", gdcm::TransferSyntax::JPEGLSLossless},
+        {"jpeg2000", gdcm::TransferSyntax::JPEG2000Lossless}};
+    for (const auto& [name, ts] : syntaxes)
+      dicom_copy(slice, out + "/dicom/seed_" + name + ".dcm", ts);
+    fs::remove_all(tmp);
+  }
 
   // safetensors: f32 and f64 tensors of several ranks, an empty one, metadata.
   io::save_safetensors(out + "/safetensors/seed.safetensors",
