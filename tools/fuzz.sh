@@ -26,6 +26,10 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 # Known leaks inside system libraries (GDCM), each explained in the file.
 export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0}
 export OMP_NUM_THREADS=1
+# A fixed seed makes a run from an empty corpus replay the same inputs (CI starts from the seeds
+# alone): a run here of N seconds covers what CI's shorter run will try, so a clean local run
+# of the same commit predicts a clean CI. FUZZ_SEED=0 lets libFuzzer pick a random seed.
+FUZZ_SEED=${FUZZ_SEED:-1}
 
 status=0
 printf '%-14s %12s %8s %s\n' target executions corpus result
@@ -45,7 +49,7 @@ for t in "${TARGETS[@]}"; do
       continue
     fi
   fi
-  "$bin" "$corpus" "$BUILD/seeds/$t" -max_total_time="$SECONDS_EACH" -print_final_stats=1 \
+  "$bin" "$corpus" "$BUILD/seeds/$t" -max_total_time="$SECONDS_EACH" -seed="$FUZZ_SEED" -print_final_stats=1 \
     -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=20 -max_len="$maxlen" \
     -artifact_prefix="$BUILD/artifacts/$t-" >"$log" 2>&1
   rc=$?
