@@ -9,6 +9,7 @@
 #include "train/data/domain_data.h"
 #include "train/data/intensity.h"
 #include "core/error.h"
+#include "train/phantom/phantom_volume.h"
 
 using namespace gan;
 using namespace gan::train;
@@ -53,6 +54,26 @@ TEST_CASE("DomainData: a sagittally stored volume gives the same axial training 
   CHECK(a.volumes()[0].slices == 12);
   CHECK(a.volumes()[0].kept == static_cast<int>(a.size()));
   CHECK_THAT(a.describe(0), Catch::Contains("head.nii.gz axial slice"));
+}
+
+TEST_CASE("DomainData: a phantom head stored axially and re-stored sagittally gives the same axial slices", "[domain_data]") {
+  TempDir dir;
+  fs::create_directories(dir.path / "axial");
+  fs::create_directories(dir.path / "sagittal");
+  PhantomOptions po;
+  po.size = 40, po.slices = 6, po.supersample = 1;
+  const io::Volume axial = render_phantom_volume(po, 0, false);
+  // Voxel axes (x, y, z) stored as (y, z reversed, x), with the affine that keeps every voxel in place.
+  const io::Volume sagittal = restore_volume(axial, {1, 2, 0}, {false, true, false});
+  REQUIRE(sagittal.nx == 40);
+  REQUIRE(sagittal.ny == 6);
+  io::save_nifti(dir.file("axial/head.nii.gz"), axial, axial.voxels);
+  io::save_nifti(dir.file("sagittal/head.nii.gz"), sagittal, sagittal.voxels);
+  DomainData a(dir.file("axial"), options_in(dir, "a"));
+  DomainData s(dir.file("sagittal"), options_in(dir, "s"));
+  REQUIRE(a.size() == 6);
+  REQUIRE(s.size() == 6);
+  for (size_t i = 0; i < a.size(); ++i) REQUIRE(a.load(i).pixels == s.load(i).pixels);
 }
 
 TEST_CASE("DomainData: slices are normalised per volume, kept in float, in slice order", "[domain_data]") {
