@@ -144,7 +144,8 @@ void copy(void* dst, Device dst_dev, const void* src, Device src_dev, size_t byt
   }
   require_cuda("copy");
 #if GAN_HAS_CUDA
-  if (dst_dev == Device::cuda && src_dev == Device::cuda) kernels::cuda::memcpy_d2d(dst, src, bytes);
+  if (dst_dev == Device::cuda && src_dev == Device::cuda)
+    kernels::cuda::memcpy_d2d(dst, src, bytes);
   else if (dst_dev == Device::cuda) kernels::cuda::memcpy_h2d(dst, src, bytes);
   else kernels::cuda::memcpy_d2h(dst, src, bytes);
 #endif
