@@ -13,7 +13,7 @@
 
 namespace {
 
-using gan::kernels::cpu::ConvGeometry;
+using gan::kernels::ConvGeometry;
 namespace k = gan::kernels::cpu;
 
 struct Layer {
@@ -23,12 +23,12 @@ struct Layer {
   int64_t output_padding = 0;
 };
 
-// The geometry of the convolution the kernels run (for a transposed layer: its adjoint).
+// The layer's own geometry.
 ConvGeometry geometry_of(const Layer& l) {
   if (l.transposed)
-    return k::transposed_conv_geometry(l.n, l.c_in, l.h, l.w, l.c_out, l.k, l.stride, l.pad,
-                                       l.output_padding);
-  return k::make_conv_geometry(l.n, l.c_in, l.h, l.w, l.c_out, l.k, l.stride, l.pad);
+    return gan::kernels::make_conv_transpose_geometry(l.n, l.c_in, l.h, l.w, l.c_out, l.k,
+                                                      l.stride, l.pad, l.output_padding);
+  return gan::kernels::make_conv_geometry(l.n, l.c_in, l.h, l.w, l.c_out, l.k, l.stride, l.pad);
 }
 
 std::vector<float> random_values(int64_t n, unsigned seed) {
@@ -44,7 +44,9 @@ std::vector<float> random_values(int64_t n, unsigned seed) {
 enum class Pass { forward, backward_data, backward_weight };
 
 void run_layer(benchmark::State& state, const Layer& l, Pass pass) {
-  const ConvGeometry g = geometry_of(l);
+  const ConvGeometry op = geometry_of(l);
+  // The convolution the kernels run (for a transposed layer: its inverse convolution).
+  const ConvGeometry g = l.transposed ? gan::kernels::inverse_convolution(op) : op;
   // Buffers of the convolution g: "big" = its input side, "small" = its output side.
   std::vector<float> in = random_values(g.n * g.c_in * g.in_plane(), 1);
   std::vector<float> out = random_values(g.n * g.c_out * g.out_plane(), 2);
@@ -56,11 +58,11 @@ void run_layer(benchmark::State& state, const Layer& l, Pass pass) {
       if (pass == Pass::backward_weight) k::conv2d_backward_weight(in.data(), out.data(), wt.data(), g);
     } else {  // x = out side, y = in side
       if (pass == Pass::forward)
-        k::conv_transpose2d_forward(out.data(), wt.data(), bias.data(), in.data(), g);
+        k::conv_transpose2d_forward(out.data(), wt.data(), bias.data(), in.data(), op);
       if (pass == Pass::backward_data)
-        k::conv_transpose2d_backward_data(in.data(), wt.data(), out.data(), g);
+        k::conv_transpose2d_backward_data(in.data(), wt.data(), out.data(), op);
       if (pass == Pass::backward_weight)
-        k::conv_transpose2d_backward_weight(out.data(), in.data(), wt.data(), g);
+        k::conv_transpose2d_backward_weight(out.data(), in.data(), wt.data(), op);
     }
     benchmark::ClobberMemory();
   }

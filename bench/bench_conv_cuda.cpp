@@ -33,13 +33,13 @@ constexpr int kCudnnFp32 = -1, kCudnnTf32 = -2;
 #include <cudnn.h>
 #endif
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 cudaStream_t stream();  // the engine's stream (kernels/cuda/launch.h, a header for .cu files)
 }
 
 namespace {
 
-using gan::kernels::cpu::ConvGeometry;
+using gan::kernels::ConvGeometry;
 
 void check(cudaError_t e, const char* what) {
   if (e != cudaSuccess)
@@ -63,8 +63,9 @@ struct Layer {
 };
 
 std::vector<Layer> layers() {
-  using gan::kernels::cpu::make_conv_geometry;
-  using gan::kernels::cpu::transposed_conv_geometry;
+  using gan::kernels::make_conv_geometry;
+  using gan::kernels::make_conv_transpose_geometry;
+  using gan::kernels::inverse_convolution;
   std::vector<Layer> r;
   auto conv = [&](const char* net, std::string name, int64_t ci, int64_t h, int64_t co, int64_t k,
                   int64_t s, int64_t p) {
@@ -72,7 +73,8 @@ std::vector<Layer> layers() {
   };
   auto convt = [&](const char* net, std::string name, int64_t ci, int64_t h, int64_t co, int64_t k,
                    int64_t s, int64_t p, int64_t op) {
-    r.push_back({net, name, transposed_conv_geometry(1, ci, h, h, co, k, s, p, op), true});
+    const ConvGeometry t = make_conv_transpose_geometry(1, ci, h, h, co, k, s, p, op);
+    r.push_back({net, name, inverse_convolution(t), true});
   };
   // U-Net 256: eight 4x4 stride-2 downs, eight 4x4 stride-2 transposed ups (skips doubling c_in).
   const int widths[8] = {64, 128, 256, 512, 512, 512, 512, 512};
@@ -163,14 +165,13 @@ LayerData& data_of(const Layer& l) {
 }
 
 void run_ours(const Layer& l, Pass p, int variant, LayerData& d, float* out) {
-  const gan::cuda::ConvShape s{l.g.n, l.g.c_in, l.g.h, l.g.w, l.g.c_out, l.g.k, l.g.stride,
-                               l.g.pad, l.g.h_out, l.g.w_out};
+  const ConvGeometry& s = l.g;
   switch (p) {
-    case Pass::forward: gan::cuda::conv2d_forward(d.x.p, d.w.p, nullptr, out, s, variant); break;
+    case Pass::forward: gan::kernels::cuda::conv2d_forward(d.x.p, d.w.p, nullptr, out, s, variant); break;
     case Pass::backward_data:
-      gan::cuda::conv2d_backward_data(d.gy.p, d.w.p, nullptr, out, s, variant);
+      gan::kernels::cuda::conv2d_backward_data(d.gy.p, d.w.p, nullptr, out, s, variant);
       break;
-    case Pass::backward_weight: gan::cuda::conv2d_backward_weight(d.x.p, d.gy.p, out, s, variant); break;
+    case Pass::backward_weight: gan::kernels::cuda::conv2d_backward_weight(d.x.p, d.gy.p, out, s, variant); break;
   }
 }
 
@@ -187,9 +188,9 @@ double time_ms(F&& f, int reps) {
   f();
   std::vector<double> t;
   for (int i = 0; i < reps; ++i) {
-    BENCH_CUDA(cudaEventRecord(a, gan::cuda::stream()));
+    BENCH_CUDA(cudaEventRecord(a, gan::kernels::cuda::stream()));
     f();
-    BENCH_CUDA(cudaEventRecord(b, gan::cuda::stream()));
+    BENCH_CUDA(cudaEventRecord(b, gan::kernels::cuda::stream()));
     BENCH_CUDA(cudaEventSynchronize(b));
     float ms = 0;
     BENCH_CUDA(cudaEventElapsedTime(&ms, a, b));
@@ -218,7 +219,7 @@ cudnnHandle_t cudnn() {
   static cudnnHandle_t h = [] {
     cudnnHandle_t r;
     BENCH_CUDNN(cudnnCreate(&r));
-    BENCH_CUDNN(cudnnSetStream(r, gan::cuda::stream()));
+    BENCH_CUDNN(cudnnSetStream(r, gan::kernels::cuda::stream()));
     return r;
   }();
   return h;
@@ -320,7 +321,7 @@ CudnnOp& cudnn_op(const Layer& l, Pass p, LayerData& d, bool tf32) {
   if (c->algo < 0) throw std::runtime_error("cuDNN found no algorithm for " + l.name);
   if (c->workspace_bytes) BENCH_CUDA(cudaMalloc(&c->workspace, c->workspace_bytes));
   c->ms = time_ms([&] { run_cudnn(*c, p, d, sink); }, 21);
-  BENCH_CUDA(cudaStreamSynchronize(gan::cuda::stream()));
+  BENCH_CUDA(cudaStreamSynchronize(gan::kernels::cuda::stream()));
   slot = std::move(c);
   return *slot;
 }
@@ -332,11 +333,11 @@ double make_reference(const Layer& l, Pass p, LayerData& d) {
 #if GAN_HAS_CUDNN
   CudnnOp& c = cudnn_op(l, p, d, /*tf32=*/false);
   run_cudnn(c, p, d, d.ref.p);
-  BENCH_CUDA(cudaStreamSynchronize(gan::cuda::stream()));
+  BENCH_CUDA(cudaStreamSynchronize(gan::kernels::cuda::stream()));
   return c.ms;
 #else
   run_ours(l, p, 0, d, d.ref.p);
-  BENCH_CUDA(cudaStreamSynchronize(gan::cuda::stream()));
+  BENCH_CUDA(cudaStreamSynchronize(gan::kernels::cuda::stream()));
   return 0.0;
 #endif
 }
@@ -366,7 +367,7 @@ void bench_pass(benchmark::State& state, const Layer& l, Pass layer_pass, int va
     const Pass p = g_pass(l, layer_pass);
     LayerData& d = data_of(l);
     double cudnn_ms = make_reference(l, p, d);  // FP32 reference output in d.ref
-    [[maybe_unused]] const bool tf32 = variant == kCudnnTf32 || variant == gan::cuda::kConvVariantTf32;
+    [[maybe_unused]] const bool tf32 = variant == kCudnnTf32 || variant == gan::kernels::cuda::kConvVariantTf32;
 #if GAN_HAS_CUDNN
     if (tf32) cudnn_ms = cudnn_op(l, p, d, /*tf32=*/true).ms;  // compare like with like
 #endif
@@ -382,9 +383,9 @@ void bench_pass(benchmark::State& state, const Layer& l, Pass layer_pass, int va
     run();  // warm-up (and the output compared below)
     double total_s = 0;
     for (auto _ : state) {
-      BENCH_CUDA(cudaEventRecord(a, gan::cuda::stream()));
+      BENCH_CUDA(cudaEventRecord(a, gan::kernels::cuda::stream()));
       run();
-      BENCH_CUDA(cudaEventRecord(b, gan::cuda::stream()));
+      BENCH_CUDA(cudaEventRecord(b, gan::kernels::cuda::stream()));
       BENCH_CUDA(cudaEventSynchronize(b));
       float ms = 0;
       BENCH_CUDA(cudaEventElapsedTime(&ms, a, b));
@@ -423,7 +424,7 @@ int main(int argc, char** argv) {
       variants.push_back(kCudnnFp32);
       variants.push_back(kCudnnTf32);
 #endif
-      for (int v = 0; v < gan::cuda::kConvVariants; ++v) variants.push_back(v);
+      for (int v = 0; v < gan::kernels::cuda::kConvVariants; ++v) variants.push_back(v);
       for (int v : variants) {
         const std::string name = l.net + "." + l.name + "/" + pass_name(p) + "/" +
                                  (v == kCudnnFp32   ? std::string("cudnn")

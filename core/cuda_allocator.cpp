@@ -6,8 +6,9 @@
 namespace gan::device {
 
 CudaCachingAllocator::CudaCachingAllocator()
-    : CachingAllocator({[](size_t bytes) { return cuda::device_malloc(bytes); },
-                        [](void* p) { cuda::device_free(p); }, [] { cuda::synchronize(); }}) {}
+    : CachingAllocator({[](size_t bytes) { return kernels::cuda::device_malloc(bytes); },
+                        [](void* p) { kernels::cuda::device_free(p); },
+                        [] { kernels::cuda::synchronize(); }}) {}
 
 CudaCachingAllocator& CudaCachingAllocator::instance() {
   // Never destroyed: tensors released during static destruction still find it.

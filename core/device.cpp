@@ -24,7 +24,8 @@ void set_conv_math(const std::string& mode) {
   if (mode != "fp32" && mode != "tf32")
     throw std::invalid_argument("conv math must be fp32 or tf32, got '" + mode + "'");
 #if GAN_HAS_CUDA
-  cuda::set_conv_math(mode == "tf32" ? cuda::ConvMath::tf32 : cuda::ConvMath::fp32);
+  using kernels::cuda::ConvMath;
+  kernels::cuda::set_conv_math(mode == "tf32" ? ConvMath::tf32 : ConvMath::fp32);
 #else
   g_conv_math = mode;
 #endif
@@ -32,7 +33,7 @@ void set_conv_math(const std::string& mode) {
 
 std::string conv_math() {
 #if GAN_HAS_CUDA
-  return cuda::conv_math() == cuda::ConvMath::tf32 ? "tf32" : "fp32";
+  return kernels::cuda::conv_math() == kernels::cuda::ConvMath::tf32 ? "tf32" : "fp32";
 #else
   return g_conv_math;
 #endif
@@ -83,7 +84,7 @@ bool cuda_emulated() { return GAN_CUDA_EMULATED != 0; }
 
 bool cuda_available() {
 #if GAN_HAS_CUDA
-  return cuda::device_count() > 0;
+  return kernels::cuda::device_count() > 0;
 #else
   return false;
 #endif
@@ -143,9 +144,10 @@ void copy(void* dst, Device dst_dev, const void* src, Device src_dev, size_t byt
   }
   require_cuda("copy");
 #if GAN_HAS_CUDA
-  if (dst_dev == Device::cuda && src_dev == Device::cuda) cuda::memcpy_d2d(dst, src, bytes);
-  else if (dst_dev == Device::cuda) cuda::memcpy_h2d(dst, src, bytes);
-  else cuda::memcpy_d2h(dst, src, bytes);
+  if (dst_dev == Device::cuda && src_dev == Device::cuda)
+    kernels::cuda::memcpy_d2d(dst, src, bytes);
+  else if (dst_dev == Device::cuda) kernels::cuda::memcpy_h2d(dst, src, bytes);
+  else kernels::cuda::memcpy_d2h(dst, src, bytes);
 #endif
 }
 
@@ -156,13 +158,13 @@ void set_zero(void* p, size_t bytes, Device d) {
   }
   require_cuda("set_zero");
 #if GAN_HAS_CUDA
-  cuda::memset_zero(p, bytes);
+  kernels::cuda::memset_zero(p, bytes);
 #endif
 }
 
 void synchronize() {
 #if GAN_HAS_CUDA
-  if (cuda_available()) cuda::synchronize();
+  if (cuda_available()) kernels::cuda::synchronize();
 #endif
 }
 

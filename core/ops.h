@@ -27,7 +27,7 @@ inline Tensor mul(const Tensor& a, double s) { return affine(a, s, 0.0); }
 inline Tensor div(const Tensor& a, double s) { return affine(a, 1.0 / s, 0.0); }
 inline Tensor neg(const Tensor& a) { return affine(a, -1.0, 0.0); }
 
-// ---- activations and pointwise functions (core/ops/activation.cpp, abs.cpp, dropout.cpp) ----
+// ---- activations and pointwise functions (core/ops/activation.cpp, dropout.cpp) ----
 Tensor relu(const Tensor& x);
 Tensor leaky_relu(const Tensor& x, double negative_slope);
 Tensor tanh(const Tensor& x);

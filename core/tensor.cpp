@@ -186,7 +186,7 @@ void Tensor::fill_(double v) {
     return;
   }
 #if GAN_HAS_CUDA
-  cuda::fill(data<float>(), n, static_cast<float>(v));
+  kernels::cuda::fill(data<float>(), n, static_cast<float>(v));
 #else
   copy_from(full(shape(), v, dtype(), Device::cpu));
 #endif

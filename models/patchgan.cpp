@@ -10,8 +10,8 @@ PatchGAN::PatchGAN(int channels, int ndf) {
   int c = ndf;
   for (int s : {2, 2, 1}) {
     emplace<Conv2d>(c, c * 2, 4, s, 1);
-    emplace<InstanceNorm2d>(c * 2);
-    emplace<LeakyReLU>(0.2);
+    emplace<InstanceNormAct>(c * 2, 0.2);  // instance norm + LeakyReLU(0.2), one op
+    emplace<Identity>();                   // the LeakyReLU's slot: later children keep their names
     c *= 2;
   }
   emplace<Conv2d>(c, 1, 4, 1, 1);

@@ -13,8 +13,8 @@ ResidualBlock::ResidualBlock(int c) {
   block_ = register_module("b", std::make_shared<Sequential>());
   block_->emplace<ReflectionPad2d>(1);
   block_->emplace<Conv2d>(c, c, 3);
-  block_->emplace<InstanceNorm2d>(c);
-  block_->emplace<ReLU>();
+  block_->emplace<InstanceNormAct>(c, 0.0);  // instance norm + ReLU, one op
+  block_->emplace<Identity>();                // the ReLU's slot
   block_->emplace<ReflectionPad2d>(1);
   block_->emplace<Conv2d>(c, c, 3);
   block_->emplace<InstanceNorm2d>(c);
@@ -28,18 +28,18 @@ ResNetGenerator::ResNetGenerator(int channels, int ngf, int blocks) {
   if (blocks < 1) throw std::invalid_argument("resnet: need at least one residual block");
   emplace<ReflectionPad2d>(3);
   emplace<Conv2d>(channels, ngf, 7);
-  emplace<InstanceNorm2d>(ngf);
-  emplace<ReLU>();
+  emplace<InstanceNormAct>(ngf, 0.0);  // instance norm + ReLU, one op
+  emplace<Identity>();                 // the ReLU's slot: later children keep their names
   for (int m : {1, 2}) {
     emplace<Conv2d>(ngf * m, ngf * m * 2, 3, 2, 1);
-    emplace<InstanceNorm2d>(ngf * m * 2);
-    emplace<ReLU>();
+    emplace<InstanceNormAct>(ngf * m * 2, 0.0);
+    emplace<Identity>();
   }
   for (int i = 0; i < blocks; ++i) emplace<ResidualBlock>(ngf * 4);
   for (int m : {4, 2}) {
     emplace<ConvTranspose2d>(ngf * m, ngf * m / 2, 3, 2, 1, 1);
-    emplace<InstanceNorm2d>(ngf * m / 2);
-    emplace<ReLU>();
+    emplace<InstanceNormAct>(ngf * m / 2, 0.0);
+    emplace<Identity>();
   }
   emplace<ReflectionPad2d>(3);
   emplace<Conv2d>(ngf, channels, 7);

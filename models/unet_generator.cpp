@@ -27,8 +27,12 @@ UNetGenerator::UNetGenerator(int channels, int ngf, int size,
   for (int i = 0; i < depth_; ++i) {
     auto block = down_->add(std::make_shared<Sequential>());
     block->emplace<Conv2d>(cin, widths[i], 4, 2, 1, false);
-    if (i > 0 && i < depth_ - 1) block->emplace<InstanceNorm2d>(widths[i]);
-    block->emplace<LeakyReLU>(0.2);
+    if (i > 0 && i < depth_ - 1) {
+      block->emplace<InstanceNormAct>(widths[i], 0.2);  // instance norm + LeakyReLU(0.2), one op
+      block->emplace<Identity>();                       // the LeakyReLU's slot
+    } else {
+      block->emplace<LeakyReLU>(0.2);
+    }
     cin = widths[i];
   }
   up_ = register_module("up", std::make_shared<Sequential>());
@@ -36,9 +40,11 @@ UNetGenerator::UNetGenerator(int channels, int ngf, int size,
     int w = widths[depth_ - 2 - j];
     auto block = up_->add(std::make_shared<Sequential>());
     block->emplace<ConvTranspose2d>(cin, w, 4, 2, 1, 0, false);
-    block->emplace<InstanceNorm2d>(w);
+    // Instance norm + ReLU as one op; the dropout, between the two in the reference model, runs
+    // after both (it commutes with ReLU), and an Identity holds the ReLU's slot.
+    block->emplace<InstanceNormAct>(w, 0.0);
     if (j < 3) block->emplace<Dropout>(0.5, dropout_rng);
-    block->emplace<ReLU>();
+    block->emplace<Identity>();
     cin = 2 * w;
   }
   last_ = register_module("last", std::make_shared<Sequential>());

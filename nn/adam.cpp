@@ -7,9 +7,7 @@
 #include "core/autograd.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/adam.h"
-#if GAN_HAS_CUDA
 #include "kernels/cuda/adam.h"
-#endif
 
 namespace gan::nn {
 namespace {
@@ -48,24 +46,21 @@ void Adam::step() {
     if (!g.defined()) continue;
     if (g.shape() != p.shape() || g.dtype() != p.dtype() || g.device() != p.device())
       throw_shape_error("Adam.step", "gradient must match its parameter", p, &g);
-    if (p.is_cuda()) {
-#if GAN_HAS_CUDA
-      cuda::adam_update(p.data<float>(), g.data<float>(), exp_avg_[i].data<float>(),
-                        exp_avg_sq_[i].data<float>(), p.numel(), static_cast<float>(s.beta1),
-                        static_cast<float>(s.beta2), static_cast<float>(s.eps),
-                        static_cast<float>(s.weight_decay),
-                        static_cast<float>(s.lr / s.bias_correction1),
-                        static_cast<float>(1.0 / std::sqrt(s.bias_correction2)));
-#else
-      ops::detail::no_cuda("Adam.step");
-#endif
-    } else {
-      ops::detail::with_scalar_type(p.dtype(), [&](auto t) {
-        using T = decltype(t);
-        kernels::cpu::adam_update<T>(p.data<T>(), g.data<T>(), exp_avg_[i].data<T>(),
-                                     exp_avg_sq_[i].data<T>(), p.numel(), s);
-      });
-    }
+    ops::detail::run_kernels(
+        "Adam.step", p,
+        [&](auto t) {
+          using T = decltype(t);
+          kernels::cpu::adam_update<T>(p.data<T>(), g.data<T>(), exp_avg_[i].data<T>(),
+                                       exp_avg_sq_[i].data<T>(), p.numel(), s);
+        },
+        [&](auto) {
+          kernels::cuda::adam_update(p.data<float>(), g.data<float>(), exp_avg_[i].data<float>(),
+                                     exp_avg_sq_[i].data<float>(), p.numel(),
+                                     static_cast<float>(s.beta1), static_cast<float>(s.beta2),
+                                     static_cast<float>(s.eps), static_cast<float>(s.weight_decay),
+                                     static_cast<float>(s.lr / s.bias_correction1),
+                                     static_cast<float>(1.0 / std::sqrt(s.bias_correction2)));
+        });
   }
 }
 

@@ -86,6 +86,12 @@ Tensor InstanceNorm2d::forward_act(const Tensor& x, double negative_slope) {
   return ops::instance_norm2d_act(x, param(0), param(1), negative_slope, eps);
 }
 
+InstanceNormAct::InstanceNormAct(int channels, double negative_slope, bool affine, double eps)
+    : InstanceNorm2d(channels, affine, eps), negative_slope(negative_slope) {
+  if (!(negative_slope >= 0.0))
+    throw std::invalid_argument("InstanceNormAct: negative_slope must be >= 0");
+}
+
 void InstanceNorm2d::reset_parameters(Generator&, double) {
   if (!affine_) return;
   const_cast<Tensor&>(param(0)).fill_(1.0);
@@ -103,35 +109,9 @@ Tensor Dropout::forward(const Tensor& x) {
 
 Tensor ReflectionPad2d::forward(const Tensor& x) { return ops::reflection_pad2d(x, pad); }
 
-namespace {
-
-// The negative slope of a ReLU (0) or LeakyReLU module with slope >= 0; -1 for anything else.
-double fusable_slope(Module& m) {
-  if (dynamic_cast<ReLU*>(&m)) return 0.0;
-  if (auto* leaky = dynamic_cast<LeakyReLU*>(&m)) return leaky->negative_slope >= 0 ? leaky->negative_slope : -1;
-  return -1;
-}
-
-}  // namespace
-
 Tensor Sequential::forward(const Tensor& x) {
-  const auto& c = children();
   Tensor y = x;
-  for (size_t i = 0; i < c.size(); ++i) {
-    if (auto* norm = dynamic_cast<InstanceNorm2d*>(c[i].second.get())) {
-      size_t j = i + 1;
-      Module* drop = j < c.size() ? dynamic_cast<Dropout*>(c[j].second.get()) : nullptr;
-      if (drop) ++j;
-      const double slope = j < c.size() ? fusable_slope(*c[j].second) : -1;
-      if (slope >= 0) {
-        y = norm->forward_act(y, slope);
-        if (drop) y = drop->forward(y);
-        i = j;
-        continue;
-      }
-    }
-    y = c[i].second->forward(y);
-  }
+  for (const auto& child : children()) y = child.second->forward(y);
   return y;
 }
 

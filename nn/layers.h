@@ -44,7 +44,7 @@ class InstanceNorm2d : public Module {
  public:
   explicit InstanceNorm2d(int channels, bool affine = false, double eps = 1e-5);
   Tensor forward(const Tensor& x) override;
-  // act(forward(x)) with act(z) = z > 0 ? z : negative_slope * z, as one fused op.
+  // act(forward(x)) with act(z) = z > 0 ? z : negative_slope * z, as one op (InstanceNormAct).
   Tensor forward_act(const Tensor& x, double negative_slope);
   void reset_parameters(Generator& g, double stddev) override;  // weight 1, bias 0
   int channels;
@@ -52,6 +52,25 @@ class InstanceNorm2d : public Module {
 
  private:
   bool affine_;
+};
+
+// InstanceNorm2d followed by ReLU (negative_slope 0) or LeakyReLU (negative_slope > 0) as one op,
+// instance_norm2d_act: the same values as the pair, one buffer less kept for the backward (see
+// core/ops/instance_norm2d_act.cpp). Same parameters and names as InstanceNorm2d. A model puts an
+// Identity in the activation's slot, so later children keep the indices, and checkpoints the
+// names, of the unfused [InstanceNorm2d, activation]; a Dropout between the two goes after this
+// layer (dropout scales by a non-negative factor, so it commutes with the activation).
+class InstanceNormAct : public InstanceNorm2d {
+ public:
+  InstanceNormAct(int channels, double negative_slope, bool affine = false, double eps = 1e-5);
+  Tensor forward(const Tensor& x) override { return forward_act(x, negative_slope); }
+  double negative_slope;
+};
+
+// y = x. Holds the slot of a layer that its neighbour absorbed (InstanceNormAct's activation).
+class Identity : public Module {
+ public:
+  Tensor forward(const Tensor& x) override { return x; }
 };
 
 class ReLU : public Module {
@@ -92,10 +111,6 @@ class ReflectionPad2d : public Module {
 
 // PyTorch nn.Sequential: children named "0", "1", ...; forward chains them. Also serves as
 // nn.ModuleList (a container whose forward the owner doesn't call).
-// forward fuses an InstanceNorm2d followed by a ReLU or LeakyReLU (slope >= 0) into one
-// instance_norm2d_act op, also across a Dropout between them (Dropout scales by a non-negative
-// factor, so it commutes with both activations and runs after the fused op). Same values, same
-// modules and parameter names; only the graph has fewer nodes and buffers.
 class Sequential : public Module {
  public:
   Sequential() = default;

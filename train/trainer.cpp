@@ -120,7 +120,6 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
     io::remove_stale_temp_files(config_.out);
     fs::create_directories(config_.out + "/samples", ec);
   }
-  if (const char* e = std::getenv("GAN_FAULT_NAN_AT_STEP")) fault_nan_step_ = std::atoll(e);
   if (const char* e = std::getenv("GAN_FAULT_DIVERGE_RANK")) fault_diverge_rank_ = std::atoi(e);
 
   nets_ = std::make_unique<models::CycleGAN>(config_.model, config_.seed);
@@ -262,8 +261,7 @@ int64_t Trainer::total_steps() const {
 StepLosses Trainer::train_step() {
   UnpairedLoader::Batch batch = loader_->next();
   step_->set_lr(schedule_.at_epoch(batch.epoch));
-  if (fault_nan_step_ == global_step_ + 1 && batch.a.numel() > 0)
-    batch.a.data<float>()[0] = std::nanf("");
+  if (batch_hook_) batch_hook_(global_step_ + 1, batch);
   Tensor a = batch.a.to(device_), b = batch.b.to(device_);
   StepLosses l = step_->step(a, b);
   average_losses(l);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <stdexcept>
@@ -51,6 +52,10 @@ class Trainer {
   // writes latest and returns early; stop_signal() then gives the flag's value (0: not stopped).
   void set_stop_flag(const volatile std::sig_atomic_t* flag) { stop_flag_ = flag; }
   int stop_signal() const { return stop_signal_; }
+  // Test seam: hook(step, batch) sees every batch (step counts from 1) before it goes to the
+  // device; fault-injection tests corrupt it there.
+  using BatchHook = std::function<void(int64_t step, UnpairedLoader::Batch& batch)>;
+  void set_batch_hook(BatchHook hook) { batch_hook_ = std::move(hook); }
   // Gradient norms of the last step (with config.log_grad_norm; 0 otherwise).
   double grad_norm_G() const { return grad_norm_G_; }
   double grad_norm_D() const { return grad_norm_D_; }
@@ -100,7 +105,7 @@ class Trainer {
   const volatile std::sig_atomic_t* stop_flag_ = nullptr;
   int stop_signal_ = 0;
   double grad_norm_G_ = 0, grad_norm_D_ = 0;
-  int64_t fault_nan_step_ = 0;  // GAN_FAULT_NAN_AT_STEP: a NaN pixel in that step's batch (tests)
+  BatchHook batch_hook_;
   int fault_diverge_rank_ = -1;  // GAN_FAULT_DIVERGE_RANK: that rank nudges a weight after step 1
 };
 

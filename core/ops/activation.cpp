@@ -1,18 +1,17 @@
-// relu, leaky_relu, tanh, sigmoid, abs. Forward and backward: kernels/cpu/activation.h.
+// relu, leaky_relu, tanh, sigmoid, abs. Kernels: kernels/cpu/activation.h,
+// kernels/cuda/activation.h.
 #include <stdexcept>
 #include <string>
 
 #include "core/ops.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/activation.h"
-#if GAN_HAS_CUDA
 #include "kernels/cuda/activation.h"
-#endif
 
 namespace gan::ops {
 namespace {
 
-using kernels::cpu::Activation;
+using kernels::Activation;
 
 // Whether the derivative is cheapest from the output (tanh, sigmoid) or needs the input.
 bool backward_reads_output(Activation act) {
@@ -22,44 +21,38 @@ bool backward_reads_output(Activation act) {
 Tensor activation(Activation act, const char* name, const Tensor& x, double slope) {
   if (!x.defined()) throw std::invalid_argument(std::string(name) + ": undefined tensor");
   Tensor y = Tensor::empty(x.shape(), x.dtype(), x.device());
-  if (x.is_cuda()) {
-#if GAN_HAS_CUDA
-    cuda::activation_forward(static_cast<int>(act), x.data<float>(), y.data<float>(), x.numel(),
-                             static_cast<float>(slope));
-#else
-    detail::no_cuda(name);
-#endif
-  } else {
-    detail::with_scalar_type(x.dtype(), [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::activation_forward<T>(act, x.data<T>(), y.data<T>(), x.numel(),
-                                          static_cast<T>(slope));
-    });
-  }
+  detail::run_kernels(
+      name, x,
+      [&](auto t) {
+        using T = decltype(t);
+        kernels::cpu::activation_forward<T>(act, x.data<T>(), y.data<T>(), x.numel(),
+                                            static_cast<T>(slope));
+      },
+      [&](auto) {
+        kernels::cuda::activation_forward(act, x.data<float>(), y.data<float>(), x.numel(),
+                                          static_cast<float>(slope));
+      });
   if (!needs_graph({x})) return y;
   // Save what the derivative reads: the output (detached: capturing y itself would make a cycle
   // y -> grad_fn -> closure -> y) or the input.
   Tensor saved = backward_reads_output(act) ? y.detach() : x.detach();
   return record(y, name, {x}, [=](const Tensor& gy, const std::vector<bool>&) {
     Tensor gx = Tensor::empty(saved.shape(), gy.dtype(), gy.device());
-    if (gy.is_cuda()) {
-#if GAN_HAS_CUDA
-      const float* in = backward_reads_output(act) ? nullptr : saved.data<float>();
-      const float* out = backward_reads_output(act) ? saved.data<float>() : nullptr;
-      cuda::activation_backward(static_cast<int>(act), in, out, gy.data<float>(),
-                                gx.data<float>(), gy.numel(), static_cast<float>(slope));
-#else
-      detail::no_cuda(name);
-#endif
-    } else {
-      detail::with_scalar_type(gy.dtype(), [&](auto t) {
-        using T = decltype(t);
-        const T* in = backward_reads_output(act) ? nullptr : saved.data<T>();
-        const T* out = backward_reads_output(act) ? saved.data<T>() : nullptr;
-        kernels::cpu::activation_backward<T>(act, in, out, gy.data<T>(), gx.data<T>(),
-                                             gy.numel(), static_cast<T>(slope));
-      });
-    }
+    const Tensor in = backward_reads_output(act) ? Tensor() : saved;
+    const Tensor out = backward_reads_output(act) ? saved : Tensor();
+    detail::run_kernels(
+        name, gy,
+        [&](auto t) {
+          using T = decltype(t);
+          kernels::cpu::activation_backward<T>(act, detail::ptr<T>(in), detail::ptr<T>(out),
+                                               gy.data<T>(), gx.data<T>(), gy.numel(),
+                                               static_cast<T>(slope));
+        },
+        [&](auto) {
+          kernels::cuda::activation_backward(act, detail::ptr<float>(in), detail::ptr<float>(out),
+                                             gy.data<float>(), gx.data<float>(), gy.numel(),
+                                             static_cast<float>(slope));
+        });
     return std::vector<Tensor>{gx};
   });
 }

@@ -1,16 +1,14 @@
 // add, sub, mul, div with per-channel / scalar broadcasting of b, and affine (a * s + t).
-// Forward and backward: kernels/cpu/binary.h, kernels/cuda/binary.cu.
+// Kernels: kernels/cpu/binary.h, kernels/cuda/binary.h.
 #include "core/ops.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/binary.h"
-#if GAN_HAS_CUDA
 #include "kernels/cuda/binary.h"
-#endif
 
 namespace gan::ops {
 namespace {
 
-using kernels::cpu::BinaryOp;
+using kernels::BinaryOp;
 
 struct Broadcast {
   int64_t outer, channels, inner;
@@ -43,42 +41,36 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   const char* name = op_name(op);
   Broadcast bc = broadcast_of(name, a, b);
   Tensor y = Tensor::empty(a.shape(), a.dtype(), a.device());
-  if (a.is_cuda()) {
-#if GAN_HAS_CUDA
-    cuda::binary_forward(static_cast<int>(op), a.data<float>(), b.data<float>(), y.data<float>(),
-                         bc.outer, bc.channels, bc.inner);
-#else
-    detail::no_cuda(name);
-#endif
-  } else {
-    detail::with_scalar_type(a.dtype(), [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::binary_forward<T>(op, a.data<T>(), b.data<T>(), y.data<T>(), bc.outer,
-                                      bc.channels, bc.inner);
-    });
-  }
+  detail::run_kernels(
+      name, a,
+      [&](auto t) {
+        using T = decltype(t);
+        kernels::cpu::binary_forward<T>(op, a.data<T>(), b.data<T>(), y.data<T>(), bc.outer,
+                                        bc.channels, bc.inner);
+      },
+      [&](auto) {
+        kernels::cuda::binary_forward(op, a.data<float>(), b.data<float>(), y.data<float>(),
+                                      bc.outer, bc.channels, bc.inner);
+      });
   if (!needs_graph({a, b})) return y;
   Tensor a_saved = a.detach(), b_saved = b.detach();
   return record(y, name, {a, b}, [=](const Tensor& gy, const std::vector<bool>& needs) {
     Tensor ga, gb;
     if (needs[0]) ga = Tensor::empty(a_saved.shape(), gy.dtype(), gy.device());
     if (needs[1]) gb = Tensor::empty(b_saved.shape(), gy.dtype(), gy.device());
-    if (gy.is_cuda()) {
-#if GAN_HAS_CUDA
-      cuda::binary_backward(static_cast<int>(op), a_saved.data<float>(), b_saved.data<float>(),
-                            gy.data<float>(), ga.defined() ? ga.data<float>() : nullptr,
-                            gb.defined() ? gb.data<float>() : nullptr, bc.outer, bc.channels,
-                            bc.inner);
-#endif
-    } else {
-      detail::with_scalar_type(gy.dtype(), [&](auto t) {
-        using T = decltype(t);
-        kernels::cpu::binary_backward<T>(op, a_saved.data<T>(), b_saved.data<T>(), gy.data<T>(),
-                                         ga.defined() ? ga.data<T>() : nullptr,
-                                         gb.defined() ? gb.data<T>() : nullptr, bc.outer,
-                                         bc.channels, bc.inner);
-      });
-    }
+    detail::run_kernels(
+        name, gy,
+        [&](auto t) {
+          using T = decltype(t);
+          kernels::cpu::binary_backward<T>(op, a_saved.data<T>(), b_saved.data<T>(), gy.data<T>(),
+                                           detail::ptr<T>(ga), detail::ptr<T>(gb), bc.outer,
+                                           bc.channels, bc.inner);
+        },
+        [&](auto) {
+          kernels::cuda::binary_backward(op, a_saved.data<float>(), b_saved.data<float>(),
+                                         gy.data<float>(), detail::ptr<float>(ga),
+                                         detail::ptr<float>(gb), bc.outer, bc.channels, bc.inner);
+        });
     return std::vector<Tensor>{ga, gb};
   });
 }
@@ -92,20 +84,17 @@ Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::div, a, b
 
 Tensor affine(const Tensor& a, double scale, double shift) {
   Tensor y = Tensor::empty(a.shape(), a.dtype(), a.device());
-  if (a.is_cuda()) {
-#if GAN_HAS_CUDA
-    cuda::affine_forward(a.data<float>(), y.data<float>(), a.numel(), static_cast<float>(scale),
-                         static_cast<float>(shift));
-#else
-    detail::no_cuda("affine");
-#endif
-  } else {
-    detail::with_scalar_type(a.dtype(), [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::affine_forward<T>(a.data<T>(), y.data<T>(), a.numel(), static_cast<T>(scale),
-                                      static_cast<T>(shift));
-    });
-  }
+  detail::run_kernels(
+      "affine", a,
+      [&](auto t) {
+        using T = decltype(t);
+        kernels::cpu::affine_forward<T>(a.data<T>(), y.data<T>(), a.numel(),
+                                        static_cast<T>(scale), static_cast<T>(shift));
+      },
+      [&](auto) {
+        kernels::cuda::affine_forward(a.data<float>(), y.data<float>(), a.numel(),
+                                      static_cast<float>(scale), static_cast<float>(shift));
+      });
   return record(y, "affine", {a}, [scale](const Tensor& gy, const std::vector<bool>&) {
     return std::vector<Tensor>{affine(gy, scale, 0.0)};
   });

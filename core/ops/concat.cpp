@@ -1,14 +1,12 @@
 // concat along any dimension; the backward splits the gradient back into the inputs' shapes.
-// Kernels: kernels/cpu/concat.h.
+// Kernels: kernels/cpu/concat.h, kernels/cuda/concat.h.
 #include <stdexcept>
 #include <string>
 
 #include "core/ops.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/concat.h"
-#if GAN_HAS_CUDA
 #include "kernels/cuda/concat.h"
-#endif
 
 namespace gan::ops {
 
@@ -41,25 +39,24 @@ Tensor concat(const std::vector<Tensor>& xs, int dim) {
   const int count = static_cast<int>(xs.size());
 
   Tensor y = Tensor::empty(out_shape, first.dtype(), first.device());
-  if (first.is_cuda()) {
-#if GAN_HAS_CUDA
-    const int64_t row = out_shape.d[dim] * after;  // one output row: the inputs' rows end to end
-    int64_t col = 0;
-    for (int k = 0; k < count; ++k) {
-      cuda::copy_rows(y.data<float>(), row, col, xs[k].data<float>(), inner[k], 0, outer, inner[k]);
-      col += inner[k];
-    }
-#else
-    detail::no_cuda("concat");
-#endif
-  } else {
-    detail::with_scalar_type(first.dtype(), [&](auto t) {
-      using T = decltype(t);
-      std::vector<const T*> srcs;
-      for (const Tensor& x : xs) srcs.push_back(x.data<T>());
-      kernels::cpu::concat_forward<T>(srcs.data(), inner.data(), count, outer, y.data<T>());
-    });
-  }
+  detail::run_kernels(
+      "concat", first,
+      [&](auto t) {
+        using T = decltype(t);
+        std::vector<const T*> srcs;
+        for (const Tensor& x : xs) srcs.push_back(x.data<T>());
+        kernels::cpu::concat_forward<T>(srcs.data(), inner.data(), count, outer, y.data<T>());
+      },
+      [&](auto) {
+        // One output row: the inputs' rows end to end.
+        const int64_t row = out_shape.d[dim] * after;
+        int64_t col = 0;
+        for (int k = 0; k < count; ++k) {
+          kernels::cuda::copy_rows(y.data<float>(), row, col, xs[k].data<float>(), inner[k], 0,
+                                   outer, inner[k]);
+          col += inner[k];
+        }
+      });
   if (!needs_graph(xs)) return y;
   std::vector<Shape> shapes;
   for (const Tensor& x : xs) shapes.push_back(x.shape());
@@ -67,27 +64,24 @@ Tensor concat(const std::vector<Tensor>& xs, int dim) {
     std::vector<Tensor> gxs(shapes.size());
     for (size_t k = 0; k < shapes.size(); ++k)
       if (needs[k]) gxs[k] = Tensor::empty(shapes[k], gy.dtype(), gy.device());
-    if (gy.is_cuda()) {
-#if GAN_HAS_CUDA
-      const int64_t row = gy.numel() / (outer > 0 ? outer : 1);
-      int64_t col = 0;
-      for (int k = 0; k < count; ++k) {
-        if (gxs[k].defined())
-          cuda::copy_rows(gxs[k].data<float>(), inner[k], 0, gy.data<float>(), row, col, outer,
-                          inner[k]);
-        col += inner[k];
-      }
-#else
-      detail::no_cuda("concat");
-#endif
-    } else {
-      detail::with_scalar_type(gy.dtype(), [&](auto t) {
-        using T = decltype(t);
-        std::vector<T*> dsts;
-        for (const Tensor& g : gxs) dsts.push_back(g.defined() ? g.data<T>() : nullptr);
-        kernels::cpu::concat_backward<T>(gy.data<T>(), dsts.data(), inner.data(), count, outer);
-      });
-    }
+    detail::run_kernels(
+        "concat", gy,
+        [&](auto t) {
+          using T = decltype(t);
+          std::vector<T*> dsts;
+          for (const Tensor& g : gxs) dsts.push_back(detail::ptr<T>(g));
+          kernels::cpu::concat_backward<T>(gy.data<T>(), dsts.data(), inner.data(), count, outer);
+        },
+        [&](auto) {
+          const int64_t row = gy.numel() / (outer > 0 ? outer : 1);
+          int64_t col = 0;
+          for (int k = 0; k < count; ++k) {
+            if (gxs[k].defined())
+              kernels::cuda::copy_rows(gxs[k].data<float>(), inner[k], 0, gy.data<float>(), row,
+                                       col, outer, inner[k]);
+            col += inner[k];
+          }
+        });
     return gxs;
   });
 }

@@ -4,10 +4,6 @@
 #include <string>
 
 #include "core/tensor.h"
-#include "kernels/cpu/conv_im2col.h"
-#if GAN_HAS_CUDA
-#include "kernels/cuda/conv2d.h"
-#endif
 
 namespace gan::ops::detail {
 
@@ -37,12 +33,5 @@ inline int64_t check_conv_args(const char* op, const Tensor& x, const Tensor& w,
   }
   return c_out;
 }
-
-#if GAN_HAS_CUDA
-// The CPU geometry in the CUDA launchers' terms.
-inline cuda::ConvShape cuda_shape(const kernels::cpu::ConvGeometry& g) {
-  return {g.n, g.c_in, g.h, g.w, g.c_out, g.k, g.stride, g.pad, g.h_out, g.w_out};
-}
-#endif
 
 }  // namespace gan::ops::detail

@@ -9,9 +9,7 @@
 #include "core/ops/dispatch.h"
 #include "kernels/common/philox.h"
 #include "kernels/cpu/dropout.h"
-#if GAN_HAS_CUDA
 #include "kernels/cuda/dropout.h"
-#endif
 
 namespace gan::ops {
 namespace {
@@ -19,20 +17,17 @@ namespace {
 // out = in with the (seed, stream) mask applied and kept values scaled.
 void apply_mask(const Tensor& in, const Tensor& out, uint64_t seed, uint64_t stream,
                 uint32_t threshold, double scale) {
-  if (in.is_cuda()) {
-#if GAN_HAS_CUDA
-    cuda::dropout_apply(in.data<float>(), out.data<float>(), in.numel(), seed, stream, threshold,
-                        static_cast<float>(scale));
-#else
-    detail::no_cuda("dropout");
-#endif
-  } else {
-    detail::with_scalar_type(in.dtype(), [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::dropout_apply<T>(in.data<T>(), out.data<T>(), in.numel(), seed, stream,
-                                     threshold, static_cast<T>(scale));
-    });
-  }
+  detail::run_kernels(
+      "dropout", in,
+      [&](auto t) {
+        using T = decltype(t);
+        kernels::cpu::dropout_apply<T>(in.data<T>(), out.data<T>(), in.numel(), seed, stream,
+                                       threshold, static_cast<T>(scale));
+      },
+      [&](auto) {
+        kernels::cuda::dropout_apply(in.data<float>(), out.data<float>(), in.numel(), seed,
+                                     stream, threshold, static_cast<float>(scale));
+      });
 }
 
 thread_local DropoutShard t_shard;

@@ -1,19 +1,18 @@
 // bce_with_logits, mse_loss, l1_loss: means over all elements, one-element results.
-// Kernels: kernels/cpu/losses.h. A double target is a constant: it gets no gradient.
+// Kernels: kernels/cpu/losses.h, kernels/cuda/losses.h. A double target is a constant: it gets
+// no gradient.
 #include <stdexcept>
 #include <string>
 
 #include "core/ops.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/losses.h"
-#if GAN_HAS_CUDA
 #include "kernels/cuda/losses.h"
-#endif
 
 namespace gan::ops {
 namespace {
 
-using kernels::cpu::Loss;
+using kernels::Loss;
 
 // mean(loss(x, target)) where target is a tensor of x's shape or, when undefined, t_const.
 Tensor mean_loss(Loss loss, const char* name, const Tensor& x, const Tensor& target,
@@ -23,23 +22,19 @@ Tensor mean_loss(Loss loss, const char* name, const Tensor& x, const Tensor& tar
   if (x.numel() == 0) throw_shape_error(name, "needs at least one element", x);
   const int64_t n = x.numel();
   Tensor y = Tensor::empty(Shape{}, x.dtype(), x.device());
-  if (x.is_cuda()) {
-#if GAN_HAS_CUDA
-    cuda::loss_sum(static_cast<int>(loss), x.data<float>(),
-                   target.defined() ? target.data<float>() : nullptr, static_cast<float>(t_const),
-                   n, static_cast<float>(1.0 / static_cast<double>(n)), y.data<float>());
-#else
-    detail::no_cuda(name);
-#endif
-  } else {
-    detail::with_scalar_type(x.dtype(), [&](auto t) {
-      using T = decltype(t);
-      const double s = kernels::cpu::loss_sum<T>(
-          loss, x.data<T>(), target.defined() ? target.data<T>() : nullptr,
-          static_cast<T>(t_const), n);
-      *y.data<T>() = static_cast<T>(s / static_cast<double>(n));
-    });
-  }
+  detail::run_kernels(
+      name, x,
+      [&](auto t) {
+        using T = decltype(t);
+        const double s = kernels::cpu::loss_sum<T>(loss, x.data<T>(), detail::ptr<T>(target),
+                                                   static_cast<T>(t_const), n);
+        *y.data<T>() = static_cast<T>(s / static_cast<double>(n));
+      },
+      [&](auto) {
+        kernels::cuda::loss_sum(loss, x.data<float>(), detail::ptr<float>(target),
+                                static_cast<float>(t_const), n,
+                                static_cast<float>(1.0 / static_cast<double>(n)), y.data<float>());
+      });
   if (!needs_graph({x, target})) return y;
   Tensor x_saved = x.detach();
   Tensor t_saved = target.defined() ? target.detach() : Tensor();
@@ -47,29 +42,23 @@ Tensor mean_loss(Loss loss, const char* name, const Tensor& x, const Tensor& tar
     Tensor gx, gt;
     if (needs[0]) gx = Tensor::empty(x_saved.shape(), gy.dtype(), gy.device());
     if (t_saved.defined() && needs[1]) gt = Tensor::empty(t_saved.shape(), gy.dtype(), gy.device());
-    if (gy.is_cuda()) {
-#if GAN_HAS_CUDA
-      // The upstream gradient stays on the device: the kernel reads gy[0] there.
-      cuda::loss_backward(static_cast<int>(loss), x_saved.data<float>(),
-                          t_saved.defined() ? t_saved.data<float>() : nullptr,
-                          static_cast<float>(t_const), gy.data<float>(),
-                          static_cast<float>(1.0 / static_cast<double>(n)),
-                          gx.defined() ? gx.data<float>() : nullptr,
-                          gt.defined() ? gt.data<float>() : nullptr, n);
-#else
-      detail::no_cuda(name);
-#endif
-    } else {
-      detail::with_scalar_type(gy.dtype(), [&](auto t) {
-        using T = decltype(t);
-        const T scale = static_cast<T>(static_cast<double>(*gy.data<T>()) / static_cast<double>(n));
-        kernels::cpu::loss_backward<T>(loss, x_saved.data<T>(),
-                                       t_saved.defined() ? t_saved.data<T>() : nullptr,
-                                       static_cast<T>(t_const),
-                                       gx.defined() ? gx.data<T>() : nullptr,
-                                       gt.defined() ? gt.data<T>() : nullptr, n, scale);
-      });
-    }
+    detail::run_kernels(
+        name, gy,
+        [&](auto t) {
+          using T = decltype(t);
+          const T scale =
+              static_cast<T>(static_cast<double>(*gy.data<T>()) / static_cast<double>(n));
+          kernels::cpu::loss_backward<T>(loss, x_saved.data<T>(), detail::ptr<T>(t_saved),
+                                         static_cast<T>(t_const), detail::ptr<T>(gx),
+                                         detail::ptr<T>(gt), n, scale);
+        },
+        [&](auto) {
+          // The upstream gradient stays on the device: the kernel reads gy[0] there.
+          kernels::cuda::loss_backward(loss, x_saved.data<float>(), detail::ptr<float>(t_saved),
+                                       static_cast<float>(t_const), gy.data<float>(),
+                                       static_cast<float>(1.0 / static_cast<double>(n)),
+                                       detail::ptr<float>(gx), detail::ptr<float>(gt), n);
+        });
     return std::vector<Tensor>{gx, gt};
   });
 }

@@ -1,10 +1,8 @@
-// sum and mean of all elements. Forward and backward: kernels/cpu/reduce.h, kernels/cuda/reduce.cu.
+// sum and mean of all elements. Forward and backward: kernels/cpu/reduce.h, kernels/cuda/reduce.h.
 #include "core/ops.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/reduce.h"
-#if GAN_HAS_CUDA
 #include "kernels/cuda/reduce.h"
-#endif
 
 namespace gan::ops {
 namespace {
@@ -13,18 +11,16 @@ namespace {
 Tensor scaled_sum(const char* name, const Tensor& x, double scale) {
   if (!x.defined()) throw std::invalid_argument(std::string(name) + ": undefined tensor");
   Tensor y = Tensor::empty(Shape{}, x.dtype(), x.device());
-  if (x.is_cuda()) {
-#if GAN_HAS_CUDA
-    cuda::sum_all(x.data<float>(), y.data<float>(), x.numel(), static_cast<float>(scale));
-#else
-    detail::no_cuda(name);
-#endif
-  } else {
-    detail::with_scalar_type(x.dtype(), [&](auto t) {
-      using T = decltype(t);
-      *y.data<T>() = static_cast<T>(kernels::cpu::sum_all<T>(x.data<T>(), x.numel()) * scale);
-    });
-  }
+  detail::run_kernels(
+      name, x,
+      [&](auto t) {
+        using T = decltype(t);
+        *y.data<T>() = static_cast<T>(kernels::cpu::sum_all<T>(x.data<T>(), x.numel()) * scale);
+      },
+      [&](auto) {
+        kernels::cuda::sum_all(x.data<float>(), y.data<float>(), x.numel(),
+                               static_cast<float>(scale));
+      });
   Shape shape = x.shape();
   return record(y, name, {x}, [shape, scale](const Tensor& gy, const std::vector<bool>&) {
     // gy is one element; broadcasting it is an affine op on zeros of x's shape: 0 * 1 + gy * scale.

@@ -1,14 +1,12 @@
 // reflection_pad2d (PyTorch's ReflectionPad2d with the same pad on all four sides).
-// Kernels: kernels/cpu/reflection_pad2d.h.
+// Kernels: kernels/cpu/reflection_pad2d.h, kernels/cuda/reflection_pad2d.h.
 #include <stdexcept>
 #include <string>
 
 #include "core/ops.h"
 #include "core/ops/dispatch.h"
 #include "kernels/cpu/reflection_pad2d.h"
-#if GAN_HAS_CUDA
 #include "kernels/cuda/reflection_pad2d.h"
-#endif
 
 namespace gan::ops {
 
@@ -22,33 +20,28 @@ Tensor reflection_pad2d(const Tensor& x, int pad) {
                       "pad " + std::to_string(pad) + " must be smaller than H and W", x);
 
   Tensor y = Tensor::empty(Shape{N, C, H + 2 * pad, W + 2 * pad}, x.dtype(), x.device());
-  if (x.is_cuda()) {
-#if GAN_HAS_CUDA
-    cuda::reflection_pad2d_forward(x.data<float>(), y.data<float>(), N * C, H, W, pad);
-#else
-    detail::no_cuda("reflection_pad2d");
-#endif
-  } else {
-    detail::with_scalar_type(x.dtype(), [&](auto t) {
-      using T = decltype(t);
-      kernels::cpu::reflection_pad2d_forward<T>(x.data<T>(), y.data<T>(), N * C, H, W, pad);
-    });
-  }
+  detail::run_kernels(
+      "reflection_pad2d", x,
+      [&](auto t) {
+        using T = decltype(t);
+        kernels::cpu::reflection_pad2d_forward<T>(x.data<T>(), y.data<T>(), N * C, H, W, pad);
+      },
+      [&](auto) {
+        kernels::cuda::reflection_pad2d_forward(x.data<float>(), y.data<float>(), N * C, H, W, pad);
+      });
   Shape in_shape = x.shape();
   return record(y, "reflection_pad2d", {x}, [=](const Tensor& gy, const std::vector<bool>&) {
     Tensor gx = Tensor::empty(in_shape, gy.dtype(), gy.device());
-    if (gy.is_cuda()) {
-#if GAN_HAS_CUDA
-      cuda::reflection_pad2d_backward(gy.data<float>(), gx.data<float>(), N * C, H, W, pad);
-#else
-      detail::no_cuda("reflection_pad2d");
-#endif
-    } else {
-      detail::with_scalar_type(gy.dtype(), [&](auto t) {
-        using T = decltype(t);
-        kernels::cpu::reflection_pad2d_backward<T>(gy.data<T>(), gx.data<T>(), N * C, H, W, pad);
-      });
-    }
+    detail::run_kernels(
+        "reflection_pad2d", gy,
+        [&](auto t) {
+          using T = decltype(t);
+          kernels::cpu::reflection_pad2d_backward<T>(gy.data<T>(), gx.data<T>(), N * C, H, W, pad);
+        },
+        [&](auto) {
+          kernels::cuda::reflection_pad2d_backward(gy.data<float>(), gx.data<float>(), N * C, H, W,
+                                                   pad);
+        });
     return std::vector<Tensor>{gx};
   });
 }

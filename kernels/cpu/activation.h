@@ -5,9 +5,9 @@
 #include <Eigen/Core>
 #include <cstdint>
 
-namespace gan::kernels::cpu {
+#include "kernels/common/op_kinds.h"
 
-enum class Activation { relu, leaky_relu, tanh, sigmoid, abs };
+namespace gan::kernels::cpu {
 
 namespace activation_detail {
 

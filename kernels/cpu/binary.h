@@ -6,9 +6,9 @@
 #include <Eigen/Core>
 #include <cstdint>
 
-namespace gan::kernels::cpu {
+#include "kernels/common/op_kinds.h"
 
-enum class BinaryOp { add, sub, mul, div };
+namespace gan::kernels::cpu {
 
 template <class T>
 using ArrayMap = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;

@@ -1,5 +1,5 @@
-// Shared pieces of the CPU convolution kernels: the geometry of a 2-d convolution, im2col/col2im
-// over a bounded range of output positions, and the reusable scratch memory.
+// Shared pieces of the CPU convolution kernels: im2col/col2im over a bounded range of output
+// positions, and the reusable scratch memory. The geometry: kernels/common/conv_geometry.h.
 //
 // Columns: the output positions of the whole batch, flattened as j = (n * Ho + ho) * Wo + wo.
 // Rows of a column matrix: r = (c * k + kh) * k + kw, so a weight [Cout, Cin, k, k] is a row-major
@@ -15,26 +15,9 @@
 #include <omp.h>
 #endif
 
+#include "kernels/common/conv_geometry.h"
+
 namespace gan::kernels::cpu {
-
-// A convolution x [n, c_in, h, w] * weight [c_out, c_in, k, k] -> y [n, c_out, h_out, w_out],
-// zero padding `pad` on every side. The transposed convolution uses the same geometry with the
-// roles of x and y exchanged (see conv_transpose2d.h).
-struct ConvGeometry {
-  int64_t n, c_in, h, w, c_out, k, stride, pad, h_out, w_out;
-
-  int64_t out_plane() const { return h_out * w_out; }
-  int64_t in_plane() const { return h * w; }
-  int64_t columns() const { return n * out_plane(); }     // GEMM's long side
-  int64_t patch() const { return c_in * k * k; }          // GEMM's inner dimension
-  bool is_pointwise() const { return k == 1 && stride == 1 && pad == 0; }
-};
-
-inline ConvGeometry make_conv_geometry(int64_t n, int64_t c_in, int64_t h, int64_t w,
-                                       int64_t c_out, int64_t k, int64_t stride, int64_t pad) {
-  return {n, c_in, h, w, c_out, k, stride, pad, (h + 2 * pad - k) / stride + 1,
-          (w + 2 * pad - k) / stride + 1};
-}
 
 template <class T>
 using RowMat = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

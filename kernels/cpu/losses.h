@@ -8,9 +8,9 @@
 #include <Eigen/Core>
 #include <cstdint>
 
-namespace gan::kernels::cpu {
+#include "kernels/common/op_kinds.h"
 
-enum class Loss { bce_with_logits, mse, l1 };
+namespace gan::kernels::cpu {
 
 namespace loss_detail {
 template <class T>

@@ -3,41 +3,42 @@
 #include "kernels/cuda/activation.h"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 namespace {
 
-enum Act { kRelu = 0, kLeaky = 1, kTanh = 2, kSigmoid = 3, kAbs = 4 };
 constexpr int kThreads = 256;
 
-__device__ __forceinline__ float forward_one(int act, float x, float slope) {
+__device__ __forceinline__ float forward_one(Activation act, float x, float slope) {
   switch (act) {
-    case kRelu: return x > 0.0f ? x : 0.0f;
-    case kLeaky: return x > 0.0f ? x : x * slope;
-    case kTanh: return tanhf(x);
+    case Activation::relu: return x > 0.0f ? x : 0.0f;
+    case Activation::leaky_relu: return x > 0.0f ? x : x * slope;
+    case Activation::tanh: return tanhf(x);
     // expf(-x) overflows to inf for x << 0, giving exactly 0, never NaN.
-    case kSigmoid: return 1.0f / (1.0f + expf(-x));
+    case Activation::sigmoid: return 1.0f / (1.0f + expf(-x));
     default: return fabsf(x);
   }
 }
 
 // d act / d(input) * g, from the input x or the output y.
-__device__ __forceinline__ float backward_one(int act, float x, float y, float g, float slope) {
+__device__ __forceinline__ float backward_one(Activation act, float x, float y, float g,
+                                              float slope) {
   switch (act) {
-    case kRelu: return x > 0.0f ? g : 0.0f;
-    case kLeaky: return x > 0.0f ? g : g * slope;
-    case kTanh: return g * (1.0f - y * y);
-    case kSigmoid: return g * y * (1.0f - y);
+    case Activation::relu: return x > 0.0f ? g : 0.0f;
+    case Activation::leaky_relu: return x > 0.0f ? g : g * slope;
+    case Activation::tanh: return g * (1.0f - y * y);
+    case Activation::sigmoid: return g * y * (1.0f - y);
     default: return x > 0.0f ? g : (x < 0.0f ? -g : 0.0f);  // sign(0) = 0, as PyTorch
   }
 }
 
-__global__ void forward_kernel(int act, const float* x, float* y, int64_t n, float slope) {
+__global__ void forward_kernel(Activation act, const float* x, float* y, int64_t n, float slope) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
     y[i] = forward_one(act, x[i], slope);
 }
 
-__global__ void forward_vec4_kernel(int act, const float4* x, float4* y, int64_t n4, float slope) {
+__global__ void forward_vec4_kernel(Activation act, const float4* x, float4* y, int64_t n4,
+                                    float slope) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n4; i += stride) {
     const float4 v = x[i];
@@ -47,15 +48,15 @@ __global__ void forward_vec4_kernel(int act, const float4* x, float4* y, int64_t
 }
 
 // x or y may be null when the activation does not read it.
-__global__ void backward_kernel(int act, const float* x, const float* y, const float* gy, float* gx,
-                                int64_t n, float slope) {
+__global__ void backward_kernel(Activation act, const float* x, const float* y, const float* gy,
+                                float* gx, int64_t n, float slope) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
     gx[i] = backward_one(act, x ? x[i] : 0.0f, y ? y[i] : 0.0f, gy[i], slope);
 }
 
-__global__ void backward_vec4_kernel(int act, const float4* x, const float4* y, const float4* gy,
-                                     float4* gx, int64_t n4, float slope) {
+__global__ void backward_vec4_kernel(Activation act, const float4* x, const float4* y,
+                                     const float4* gy, float4* gx, int64_t n4, float slope) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   const float4 zero = make_float4(0.0f, 0.0f, 0.0f, 0.0f);
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n4; i += stride) {
@@ -69,7 +70,7 @@ __global__ void backward_vec4_kernel(int act, const float4* x, const float4* y, 
 
 }  // namespace
 
-void activation_forward(int act, const float* x, float* y, int64_t n, float slope) {
+void activation_forward(Activation act, const float* x, float* y, int64_t n, float slope) {
   if (n <= 0) return;
   if (n % 4 == 0 && aligned16(x, y)) {
     GAN_LAUNCH_NOSYNC(forward_vec4_kernel, grid_for(n / 4, kThreads), kThreads, 0, stream())(
@@ -81,10 +82,10 @@ void activation_forward(int act, const float* x, float* y, int64_t n, float slop
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-void activation_backward(int act, const float* x, const float* y, const float* gy, float* gx,
+void activation_backward(Activation act, const float* x, const float* y, const float* gy, float* gx,
                          int64_t n, float slope) {
   if (n <= 0) return;
-  const bool reads_y = act == kTanh || act == kSigmoid;
+  const bool reads_y = act == Activation::tanh || act == Activation::sigmoid;
   if (reads_y) x = nullptr;
   else y = nullptr;
   if (n % 4 == 0 && aligned16(x, y, gy, gx)) {  // a null pointer counts as aligned
@@ -98,4 +99,4 @@ void activation_backward(int act, const float* x, const float* y, const float* g
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -4,7 +4,7 @@
 #include "kernels/cuda/adam.h"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 namespace {
 
 constexpr int kThreads = 256;
@@ -60,4 +60,4 @@ void adam_update(float* param, const float* grad, float* m, float* v, int64_t n,
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

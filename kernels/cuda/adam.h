@@ -6,9 +6,9 @@
 #pragma once
 #include <cstdint>
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 void adam_update(float* param, const float* grad, float* m, float* v, int64_t n, float beta1,
                  float beta2, float eps, float weight_decay, float step_size, float inv_sqrt_bc2);
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -8,24 +8,22 @@
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 namespace {
 
-enum Op { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kFirst = 4 /* y = a: ga of add and sub */ };
 constexpr int kThreads = 256;
 
-__device__ __forceinline__ float apply(int op, float a, float b) {
+__device__ __forceinline__ float apply(BinaryOp op, float a, float b) {
   switch (op) {
-    case kAdd: return a + b;
-    case kSub: return a - b;
-    case kMul: return a * b;
-    case kDiv: return a / b;
-    default: return a;
+    case BinaryOp::add: return a + b;
+    case BinaryOp::sub: return a - b;
+    case BinaryOp::mul: return a * b;
+    default: return a / b;
   }
 }
 
 // y[i] = a[i] op b[(i / inner) % channels]
-__global__ void binary_kernel(int op, const float* a, const float* b, float* y, int64_t n,
+__global__ void binary_kernel(BinaryOp op, const float* a, const float* b, float* y, int64_t n,
                               int64_t channels, int64_t inner) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
@@ -34,8 +32,8 @@ __global__ void binary_kernel(int op, const float* a, const float* b, float* y, 
 
 // The same on float4 groups. same_shape: b is read as float4 too; else inner % 4 == 0, so the
 // four values of a group share one b.
-__global__ void binary_vec4_kernel(int op, const float4* a, const float* b, float4* y, int64_t n4,
-                                   int64_t channels, int64_t inner, bool same_shape) {
+__global__ void binary_vec4_kernel(BinaryOp op, const float4* a, const float* b, float4* y,
+                                   int64_t n4, int64_t channels, int64_t inner, bool same_shape) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n4; i += stride) {
     const float4 va = a[i];
@@ -51,7 +49,7 @@ __global__ void binary_vec4_kernel(int op, const float4* a, const float* b, floa
   }
 }
 
-void launch_binary(int op, const float* a, const float* b, float* y, int64_t outer,
+void launch_binary(BinaryOp op, const float* a, const float* b, float* y, int64_t outer,
                    int64_t channels, int64_t inner) {
   const int64_t n = outer * channels * inner;
   if (n <= 0) return;
@@ -70,25 +68,25 @@ void launch_binary(int op, const float* a, const float* b, float* y, int64_t out
 }
 
 // d(a op b)/db * gy for one element.
-__device__ __forceinline__ float grad_b(int op, float a, float b, float gy) {
+__device__ __forceinline__ float grad_b(BinaryOp op, float a, float b, float gy) {
   switch (op) {
-    case kAdd: return gy;
-    case kSub: return -gy;
-    case kMul: return gy * a;
+    case BinaryOp::add: return gy;
+    case BinaryOp::sub: return -gy;
+    case BinaryOp::mul: return gy * a;
     default: return -gy * a / (b * b);
   }
 }
 
 // Same shape: gb[i] = grad_b(a[i], b[i], gy[i]).
-__global__ void grad_b_elementwise_kernel(int op, const float* a, const float* b, const float* gy,
-                                          float* gb, int64_t n) {
+__global__ void grad_b_elementwise_kernel(BinaryOp op, const float* a, const float* b,
+                                          const float* gy, float* gb, int64_t n) {
   const int64_t stride = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride)
     gb[i] = grad_b(op, a[i], b[i], gy[i]);
 }
 
 // Broadcast b: block c sums grad_b over the outer * inner elements of channel c.
-__global__ void grad_b_channel_kernel(int op, const float* a, const float* b, const float* gy,
+__global__ void grad_b_channel_kernel(BinaryOp op, const float* a, const float* b, const float* gy,
                                       float* gb, int64_t outer, int64_t channels, int64_t inner) {
   GAN_SHARED(float, warp_sums, [32]);
   const int64_t c = blockIdx.x;
@@ -106,17 +104,18 @@ __global__ void grad_b_channel_kernel(int op, const float* a, const float* b, co
 
 }  // namespace
 
-void binary_forward(int op, const float* a, const float* b, float* y, int64_t outer,
+void binary_forward(BinaryOp op, const float* a, const float* b, float* y, int64_t outer,
                     int64_t channels, int64_t inner) {
   launch_binary(op, a, b, y, outer, channels, inner);
 }
 
-void binary_backward(int op, const float* a, const float* b, const float* gy, float* ga, float* gb,
-                     int64_t outer, int64_t channels, int64_t inner) {
+void binary_backward(BinaryOp op, const float* a, const float* b, const float* gy, float* ga,
+                     float* gb, int64_t outer, int64_t channels, int64_t inner) {
   const int64_t n = outer * channels * inner;
-  if (ga) {
-    // ga = gy (add, sub), gy * b (mul), gy / b (div): the forward kernel on (gy, b).
-    launch_binary(op == kAdd || op == kSub ? kFirst : op, gy, b, ga, outer, channels, inner);
+  if (ga && n > 0) {
+    // ga = gy (add, sub): a copy; gy * b (mul), gy / b (div): the forward kernel on (gy, b).
+    if (op == BinaryOp::add || op == BinaryOp::sub) memcpy_d2d(ga, gy, size_t(n) * sizeof(float));
+    else launch_binary(op, gy, b, ga, outer, channels, inner);
   }
   if (gb && n > 0) {
     if (outer == 1 && inner == 1) {
@@ -158,4 +157,4 @@ void affine_forward(const float* a, float* y, int64_t n, float scale, float shif
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -4,7 +4,7 @@
 #pragma once
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 constexpr unsigned kFullMask = 0xffffffffu;
 
@@ -36,4 +36,4 @@ __device__ __forceinline__ T block_sum(T v, T* scratch) {
   return scratch[32 - 1];
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -12,7 +12,7 @@
 #include "kernels/cuda/emu/cuda_emu.h"
 #endif
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 inline void check_status(cudaError_t e, const char* what, const char* file, int line) {
   if (e == cudaSuccess) return;
@@ -23,8 +23,8 @@ inline void check_status(cudaError_t e, const char* what, const char* file, int 
                            ": " + cudaGetErrorString(e) + " (" + what + ")");
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda
 
-#define GAN_CUDA_CHECK(expr) ::gan::cuda::check_status((expr), #expr, __FILE__, __LINE__)
+#define GAN_CUDA_CHECK(expr) ::gan::kernels::cuda::check_status((expr), #expr, __FILE__, __LINE__)
 #define GAN_CUDA_CHECK_LAUNCH() \
-  ::gan::cuda::check_status(cudaGetLastError(), "kernel launch", __FILE__, __LINE__)
+  ::gan::kernels::cuda::check_status(cudaGetLastError(), "kernel launch", __FILE__, __LINE__)

@@ -3,7 +3,7 @@
 #include "kernels/cuda/concat.h"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 namespace {
 
 constexpr int kThreads = 256;
@@ -37,4 +37,4 @@ void copy_rows(float* dst, int64_t dst_row, int64_t dst_col, const float* src, i
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

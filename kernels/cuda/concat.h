@@ -4,10 +4,10 @@
 #pragma once
 #include <cstdint>
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 // dst[o * dst_row + dst_col + j] = src[o * src_row + src_col + j] for o < outer, j < len.
 void copy_rows(float* dst, int64_t dst_row, int64_t dst_col, const float* src, int64_t src_row,
                int64_t src_col, int64_t outer, int64_t len);
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

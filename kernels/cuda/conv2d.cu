@@ -20,9 +20,7 @@
 #include "kernels/cuda/conv_wmma.cuh"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
-
-void* scratch(size_t bytes);  // runtime.cu
+namespace gan::kernels::cuda {
 
 namespace {
 
@@ -31,7 +29,7 @@ constexpr int kThreads = 256;
 // ---- variant 0 ----------------------------------------------------------------------------------
 
 __global__ void conv_forward_direct_kernel(const float* x, const float* wt, const float* bias,
-                                           float* y, ConvShape s) {
+                                           float* y, ConvGeometry s) {
   const int64_t total = s.n * s.c_out * s.h_out * s.w_out;
   const int64_t step = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += step) {
@@ -55,7 +53,7 @@ __global__ void conv_forward_direct_kernel(const float* x, const float* wt, cons
 }
 
 __global__ void conv_backward_data_direct_kernel(const float* gy, const float* wt,
-                                                 const float* bias, float* gx, ConvShape s) {
+                                                 const float* bias, float* gx, ConvGeometry s) {
   const int64_t total = s.n * s.c_in * s.h * s.w;
   const int64_t step = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += step) {
@@ -83,7 +81,7 @@ __global__ void conv_backward_data_direct_kernel(const float* gy, const float* w
 }
 
 __global__ void conv_backward_weight_direct_kernel(const float* x, const float* gy, float* gw,
-                                                   ConvShape s) {
+                                                   ConvGeometry s) {
   const int64_t total = s.c_out * s.c_in * s.k * s.k;
   const int64_t step = int64_t(gridDim.x) * blockDim.x;
   for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += step) {
@@ -131,7 +129,7 @@ __global__ void channel_sum_kernel(const float* t, float* out, int64_t n, int64_
   if (threadIdx.x == 0) out[c] = float(s);
 }
 
-void check_int_range(const ConvShape& s, const char* what) {
+void check_int_range(const ConvGeometry& s, const char* what) {
   const int64_t limit = int64_t(1) << 31;
   const int64_t x = s.n * s.c_in * s.h * s.w, y = s.n * s.c_out * s.h_out * s.w_out;
   const int64_t w = s.c_out * s.c_in * s.k * s.k;
@@ -140,7 +138,7 @@ void check_int_range(const ConvShape& s, const char* what) {
                                 ": tensors of 2^31 or more elements are not supported");
 }
 
-ConvDims dims_of(const ConvShape& s) {
+ConvDims dims_of(const ConvGeometry& s) {
   return {int(s.n), int(s.c_in), int(s.h), int(s.w), int(s.c_out), int(s.k), int(s.stride),
           int(s.pad), int(s.h_out), int(s.w_out)};
 }
@@ -167,7 +165,8 @@ auto gemm_kernel() {
 }
 
 template <class Tl>
-void forward_tiled(const float* x, const float* w, const float* bias, float* y, const ConvShape& s) {
+void forward_tiled(const float* x, const float* w, const float* bias, float* y,
+                   const ConvGeometry& s) {
   ConvForwardProblem p{x, w, bias, y, dims_of(s)};
   p.M = int(s.c_out);
   p.N = int(s.n * s.h_out * s.w_out);
@@ -181,7 +180,7 @@ void forward_tiled(const float* x, const float* w, const float* bias, float* y, 
 
 template <class Tl>
 void backward_data_tiled(const float* gy, const float* w, const float* bias, float* dx,
-                         const ConvShape& s) {
+                         const ConvGeometry& s) {
   ConvBackwardDataProblem p{gy, w, bias, dx, dims_of(s)};
   p.M = int(s.c_in);
   // Phase (0, 0) has the most columns: ceil(h / stride) x ceil(w / stride) per image.
@@ -193,7 +192,7 @@ void backward_data_tiled(const float* gy, const float* w, const float* bias, flo
 }
 
 template <class Tl>
-void backward_weight_tiled(const float* x, const float* gy, float* dw, const ConvShape& s) {
+void backward_weight_tiled(const float* x, const float* gy, float* dw, const ConvGeometry& s) {
   const int64_t M = s.c_out, N = s.c_in * s.k * s.k, K = s.n * s.h_out * s.w_out;
   // Enough blocks to fill a large GPU several times over, each split keeping >= 8 K slices.
   const int64_t mn_blocks = int64_t(tiles(M, Tl::BM)) * tiles(N, Tl::BN);
@@ -245,7 +244,7 @@ int conv_variant_for(int64_t m, int64_t cols) {
 }
 
 void conv2d_forward(const float* x, const float* w, const float* bias, float* y,
-                    const ConvShape& s, int variant) {
+                    const ConvGeometry& s, int variant) {
   const int64_t total = s.n * s.c_out * s.h_out * s.w_out;
   if (total <= 0) return;
   check_int_range(s, "conv2d_forward");
@@ -262,7 +261,7 @@ void conv2d_forward(const float* x, const float* w, const float* bias, float* y,
 }
 
 void conv2d_backward_data(const float* gy, const float* w, const float* bias, float* dx,
-                          const ConvShape& s, int variant) {
+                          const ConvGeometry& s, int variant) {
   const int64_t total = s.n * s.c_in * s.h * s.w;
   if (total <= 0) return;
   check_int_range(s, "conv2d_backward_data");
@@ -279,7 +278,7 @@ void conv2d_backward_data(const float* gy, const float* w, const float* bias, fl
   }
 }
 
-void conv2d_backward_weight(const float* x, const float* gy, float* dw, const ConvShape& s,
+void conv2d_backward_weight(const float* x, const float* gy, float* dw, const ConvGeometry& s,
                             int variant) {
   const int64_t total = s.c_out * s.c_in * s.k * s.k;
   if (total <= 0) return;
@@ -308,4 +307,4 @@ void channel_sum(const float* t, float* out, int64_t n, int64_t channels, int64_
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

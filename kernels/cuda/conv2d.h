@@ -14,13 +14,9 @@
 #pragma once
 #include <cstdint>
 
-namespace gan::cuda {
+#include "kernels/common/conv_geometry.h"
 
-// x [n, c_in, h, w] * weight [c_out, c_in, k, k] -> y [n, c_out, h_out, w_out], zero padding
-// `pad` on every side (the same fields, in the same order, as kernels::cpu::ConvGeometry).
-struct ConvShape {
-  int64_t n, c_in, h, w, c_out, k, stride, pad, h_out, w_out;
-};
+namespace gan::kernels::cuda {
 
 constexpr int kConvVariants = 4;
 constexpr int kConvVariantTf32 = 3;  // the one variant that rounds its inputs to TF32
@@ -43,20 +39,20 @@ int conv_variant_for(int64_t m, int64_t cols);
 
 // y = conv(x, w) + bias (bias may be null).
 void conv2d_forward(const float* x, const float* w, const float* bias, float* y,
-                    const ConvShape& s, int variant = kConvVariantAuto);
+                    const ConvGeometry& s, int variant = kConvVariantAuto);
 
 // dx = d conv(x, w) / dx given gy, plus bias[c] on input channel c when bias is not null (the
 // forward of the transposed convolution needs that; a plain data gradient passes null).
 void conv2d_backward_data(const float* gy, const float* w, const float* bias, float* dx,
-                          const ConvShape& s, int variant = kConvVariantAuto);
+                          const ConvGeometry& s, int variant = kConvVariantAuto);
 
 // dw = d conv(x, w) / dw given gy. Reduces over n * h_out * w_out; split over several blocks
 // with a second, in-order pass over the partial sums (deterministic: no float atomics).
-void conv2d_backward_weight(const float* x, const float* gy, float* dw, const ConvShape& s,
+void conv2d_backward_weight(const float* x, const float* gy, float* dw, const ConvGeometry& s,
                             int variant = kConvVariantAuto);
 
 // out[c] = sum of t[i, c, :] over the batch and the plane of `plane` values (the bias
 // gradient), summed in double in a fixed order.
 void channel_sum(const float* t, float* out, int64_t n, int64_t channels, int64_t plane);
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

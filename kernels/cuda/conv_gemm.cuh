@@ -22,7 +22,7 @@
 #define GAN_CONV_UNROLL
 #endif
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 template <int BM_, int BN_, int BK_, int TM_, int TN_>
 struct GemmTile {
@@ -159,4 +159,4 @@ __global__ void __launch_bounds__(256) conv_gemm_kernel(P prob) {
   }
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

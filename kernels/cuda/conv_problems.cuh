@@ -10,14 +10,13 @@
 //   backward weight  C = dw [c_out x (c_in k k)], A = gy [c_out x (n h_out w_out)],
 //                    B = x gathered as rows [(n h_out w_out) x (c_in k k)], K split over blocks
 #pragma once
+#include "kernels/common/conv_geometry.h"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 // The convolution's sizes as ints, for device-side index arithmetic.
-struct ConvDims {
-  int n, c_in, h, w, c_out, k, stride, pad, h_out, w_out;
-};
+using ConvDims = BasicConvGeometry<int>;
 
 // Element (tap, col) of x's implicit im2col matrix: tap = (c_in, kh, kw) flattened, col = (image,
 // output position) flattened; zero where the tap falls in the padding. The forward reads it as
@@ -133,4 +132,4 @@ struct ConvBackwardWeightProblem {
   __device__ void store(int m, int n, float v) const { out[m * N + n] = v; }
 };
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

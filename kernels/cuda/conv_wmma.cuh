@@ -26,7 +26,7 @@
 #include <mma.h>
 #endif
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 template <int BM_, int BN_, int BK_, int kWarpsM_, int kWarpsN_>
 struct WmmaTile {
@@ -169,4 +169,4 @@ __global__ void __launch_bounds__(256) conv_wmma_kernel(P prob) {
 #endif
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -5,7 +5,7 @@
 #include "kernels/cuda/dropout.h"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 namespace {
 
 constexpr int kThreads = 256;
@@ -29,4 +29,4 @@ void dropout_apply(const float* x, float* y, int64_t n, uint64_t seed, uint64_t 
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

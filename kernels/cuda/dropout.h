@@ -5,9 +5,9 @@
 #pragma once
 #include <cstdint>
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 void dropout_apply(const float* x, float* y, int64_t n, uint64_t seed, uint64_t stream,
                    uint32_t drop_threshold24, float scale);
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

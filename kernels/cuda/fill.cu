@@ -3,7 +3,7 @@
 #include "kernels/cuda/fill.h"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 namespace {
 
 __global__ void fill_kernel(float* y, int64_t n, float value) {
@@ -37,4 +37,4 @@ void fill(float* y, int64_t n, float value) {
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

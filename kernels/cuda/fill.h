@@ -3,8 +3,8 @@
 #pragma once
 #include <cstdint>
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 void fill(float* y, int64_t n, float value);
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -3,7 +3,8 @@
 //     block reduces sum(x) -> mean, then sum((x - mean)^2) -> var on the centred values (two
 //     passes: no cancellation, unlike E[x^2] - E[x]^2), with block_sum (warp shuffles, then the
 //     warp partials through shared memory); then every thread normalises its slice. Terms are
-//     float, their sums double (as the CPU kernel): planes of 65536 values keep float accuracy.
+//     float, their sums double: planes of 65536 values keep float accuracy. (The CPU kernel sums
+//     otherwise, float blocks of 1024 around a pivot, so the two agree to rounding, not bitwise.)
 //   backward: block = one plane again: s1 = sum(gy), s2 = sum(gy * xhat) by block_sum, then
 //     gx = w inv_std (gy - s1/HW - xhat s2/HW). The planes' s1, s2 go to scratch memory and a
 //     second kernel (thread = one channel) sums them over n in order: gweight, gbias are
@@ -12,9 +13,7 @@
 #include "kernels/cuda/instance_norm2d.h"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
-
-void* scratch(size_t bytes);  // runtime.cu
+namespace gan::kernels::cuda {
 
 namespace {
 
@@ -127,4 +126,4 @@ void instance_norm2d_backward(const float* x, const float* weight, const float* 
   }
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

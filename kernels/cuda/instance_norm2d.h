@@ -4,7 +4,7 @@
 #pragma once
 #include <cstdint>
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 // weight and bias: both null (no affine) or both C values. Writes mean and inv_std (N*C each).
 void instance_norm2d_forward(const float* x, const float* weight, const float* bias, float* y,
@@ -15,4 +15,4 @@ void instance_norm2d_backward(const float* x, const float* weight, const float* 
                               const float* inv_std, const float* gy, float* gx, float* gweight,
                               float* gbias, int64_t N, int64_t C, int64_t HW);
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -28,8 +28,9 @@
 #endif
 
 #include "kernels/cuda/check.h"
+#include "kernels/cuda/runtime.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 // The one stream of the device: every launch and copy of the engine is ordered on it.
 cudaStream_t stream();
@@ -48,4 +49,4 @@ inline bool aligned16(const P*... p) {
   return ((reinterpret_cast<uintptr_t>(p) % 16 == 0) && ...);
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -6,14 +6,13 @@
 #include "kernels/cuda/losses.h"
 #include "kernels/cuda/reduce_impl.cuh"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 namespace {
 
-enum LossKind { kBce = 0, kMse = 1, kL1 = 2 };
 constexpr int kThreads = 256;
 
 struct LossTerm {
-  int loss;
+  Loss loss;
   const float* x;
   const float* t;
   float t_const;
@@ -21,14 +20,14 @@ struct LossTerm {
     const float xi = x[i], ti = t ? t[i] : t_const;
     switch (loss) {
       // max(x,0) - x t + log1p(exp(-|x|)): exp(-|x|) is in (0, 1], never overflows.
-      case kBce: return fmaxf(xi, 0.0f) - xi * ti + log1pf(expf(-fabsf(xi)));
-      case kMse: return (xi - ti) * (xi - ti);
+      case Loss::bce_with_logits: return fmaxf(xi, 0.0f) - xi * ti + log1pf(expf(-fabsf(xi)));
+      case Loss::mse: return (xi - ti) * (xi - ti);
       default: return fabsf(xi - ti);
     }
   }
 };
 
-__global__ void loss_backward_kernel(int loss, const float* x, const float* t, float t_const,
+__global__ void loss_backward_kernel(Loss loss, const float* x, const float* t, float t_const,
                                      const float* gy, float scale, float* gx, float* gt,
                                      int64_t n) {
   const float s = gy[0] * scale;
@@ -37,11 +36,11 @@ __global__ void loss_backward_kernel(int loss, const float* x, const float* t, f
     const float xi = x[i], ti = t ? t[i] : t_const;
     float dx, dt;
     switch (loss) {
-      case kBce:
+      case Loss::bce_with_logits:
         dx = 1.0f / (1.0f + expf(-xi)) - ti;
         dt = -xi;
         break;
-      case kMse:
+      case Loss::mse:
         dx = 2.0f * (xi - ti);
         dt = -dx;
         break;
@@ -58,12 +57,12 @@ __global__ void loss_backward_kernel(int loss, const float* x, const float* t, f
 
 }  // namespace
 
-void loss_sum(int loss, const float* x, const float* t, float t_const, int64_t n, float scale,
+void loss_sum(Loss loss, const float* x, const float* t, float t_const, int64_t n, float scale,
               float* y) {
   reduce_sum(LossTerm{loss, x, t, t_const}, n, scale, y);
 }
 
-void loss_backward(int loss, const float* x, const float* t, float t_const, const float* gy,
+void loss_backward(Loss loss, const float* x, const float* t, float t_const, const float* gy,
                    float scale, float* gx, float* gt, int64_t n) {
   if (n <= 0 || (!gx && !gt)) return;
   if (!t) gt = nullptr;
@@ -72,4 +71,4 @@ void loss_backward(int loss, const float* x, const float* t, float t_const, cons
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -3,7 +3,7 @@
 #include "kernels/cuda/reduce.h"
 #include "kernels/cuda/reduce_impl.cuh"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 namespace {
 struct Load {
   const float* x;
@@ -15,4 +15,4 @@ void sum_all(const float* x, float* y, int64_t n, float scale) {
   reduce_sum(Load{x}, n, scale, y);
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

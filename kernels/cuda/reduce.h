@@ -3,8 +3,8 @@
 #pragma once
 #include <cstdint>
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 void sum_all(const float* x, float* y, int64_t n, float scale);
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

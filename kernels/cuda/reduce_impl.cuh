@@ -7,11 +7,7 @@
 #include "kernels/cuda/block_reduce.cuh"
 #include "kernels/cuda/launch.h"
 
-namespace gan::cuda {
-
-// Scratch device memory of at least `bytes`, reused by every launcher (ordered on the one
-// stream, so consecutive users never overlap). Defined in runtime.cu.
-void* scratch(size_t bytes);
+namespace gan::kernels::cuda {
 
 constexpr int kReduceThreads = 256;
 constexpr int kReduceMaxBlocks = 1024;
@@ -50,4 +46,4 @@ inline void reduce_sum(F f, int64_t n, float scale, float* y) {
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -4,7 +4,7 @@
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/reflection_pad2d.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 namespace {
 
 constexpr int kThreads = 256;
@@ -68,4 +68,4 @@ void reflection_pad2d_backward(const float* gy, float* gx, int64_t planes, int64
   GAN_CUDA_CHECK_LAUNCH();
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -4,11 +4,11 @@
 #pragma once
 #include <cstdint>
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 void reflection_pad2d_forward(const float* x, float* y, int64_t planes, int64_t H, int64_t W,
                               int64_t pad);
 void reflection_pad2d_backward(const float* gy, float* gx, int64_t planes, int64_t H, int64_t W,
                                int64_t pad);
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

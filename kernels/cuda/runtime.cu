@@ -5,7 +5,7 @@
 #include "kernels/cuda/launch.h"
 #include "kernels/cuda/runtime.h"
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 int device_count() {
   static const int count = [] {
@@ -76,9 +76,9 @@ int launch_self_test(int threads_per_block) {
   return h;
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 
 void* scratch(size_t bytes) {
   static std::mutex mu;
@@ -94,4 +94,4 @@ void* scratch(size_t bytes) {
   return buffer;
 }
 
-}  // namespace gan::cuda
+}  // namespace gan::kernels::cuda

@@ -21,7 +21,7 @@
 #include "kernels/cuda/runtime.h"
 
 using namespace gan;
-using kernels::cpu::ConvGeometry;
+using kernels::ConvGeometry;
 
 namespace {
 
@@ -30,8 +30,8 @@ struct DeviceBuffer {
   float* p = nullptr;
   size_t n = 0;
   explicit DeviceBuffer(const std::vector<float>& v) : n(v.size()) {
-    p = static_cast<float*>(cuda::device_malloc(n * sizeof(float)));
-    cuda::memcpy_h2d(p, v.data(), n * sizeof(float));
+    p = static_cast<float*>(kernels::cuda::device_malloc(n * sizeof(float)));
+    kernels::cuda::memcpy_h2d(p, v.data(), n * sizeof(float));
   }
   static DeviceBuffer poisoned(size_t n) {
     return DeviceBuffer(std::vector<float>(n, std::numeric_limits<float>::quiet_NaN()));
@@ -39,11 +39,11 @@ struct DeviceBuffer {
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer(DeviceBuffer&& o) noexcept : p(o.p), n(o.n) { o.p = nullptr; }
   ~DeviceBuffer() {
-    if (p) cuda::device_free(p);
+    if (p) kernels::cuda::device_free(p);
   }
   std::vector<double> to_host() const {
     std::vector<float> h(n);
-    cuda::memcpy_d2h(h.data(), p, n * sizeof(float));
+    kernels::cuda::memcpy_d2h(h.data(), p, n * sizeof(float));
     return std::vector<double>(h.begin(), h.end());
   }
 };
@@ -53,10 +53,6 @@ std::vector<float> random_values(int64_t n, uint64_t seed) {
   return Tensor::uniform(Shape{n}, g, -1.0, 1.0).to_vector<float>();
 }
 std::vector<double> widen(const std::vector<float>& v) { return {v.begin(), v.end()}; }
-
-cuda::ConvShape shape_of(const ConvGeometry& g) {
-  return {g.n, g.c_in, g.h, g.w, g.c_out, g.k, g.stride, g.pad, g.h_out, g.w_out};
-}
 
 std::string describe(const ConvGeometry& g) {
   return "n" + std::to_string(g.n) + " " + std::to_string(g.c_in) + "->" +
@@ -142,7 +138,7 @@ void check_tf32(const Tf32Check& c) {
 
 // Convolution geometries: (n, c_in, h, w, c_out, k, stride, pad).
 std::vector<ConvGeometry> conv_geometries() {
-  using kernels::cpu::make_conv_geometry;
+  using kernels::make_conv_geometry;
   return {
       make_conv_geometry(2, 9, 19, 17, 136, 4, 2, 1),  // forward, dw: M 136, N 144, K 144
       make_conv_geometry(2, 131, 12, 11, 17, 3, 1, 1),  // dx: M 131, N 264, K 153
@@ -160,7 +156,7 @@ TEST_CASE("conv2d kernels: every variant matches the cpu kernels", "[cuda][conv2
   uint64_t seed = 100;
   for (const ConvGeometry& g : conv_geometries()) {
     const ConvData d(g, seed += 10);
-    const cuda::ConvShape s = shape_of(g);
+    const ConvGeometry& s = g;
     const DeviceBuffer x(d.x), w(d.w), gy(d.gy), bias(d.bias), bias_in(d.bias_in);
     const auto x64 = widen(d.x), w64 = widen(d.w), gy64 = widen(d.gy), b64 = widen(d.bias),
                bin64 = widen(d.bias_in);
@@ -172,73 +168,74 @@ TEST_CASE("conv2d kernels: every variant matches the cpu kernels", "[cuda][conv2
     for (size_t i = 0; i < dx_bias_ref.size(); ++i)
       dx_bias_ref[i] += bin64[(i / size_t(g.h * g.w)) % size_t(g.c_in)];
 
-    for (int v = 0; v < cuda::kConvVariants; ++v) {
-      if (v == cuda::kConvVariantTf32) continue;  // its own test below
+    for (int v = 0; v < kernels::cuda::kConvVariants; ++v) {
+      if (v == kernels::cuda::kConvVariantTf32) continue;  // its own test below
       INFO(describe(g) << ", variant " << v);
       DeviceBuffer y = DeviceBuffer::poisoned(d.gy.size());
-      cuda::conv2d_forward(x.p, w.p, bias.p, y.p, s, v);
+      kernels::cuda::conv2d_forward(x.p, w.p, bias.p, y.p, s, v);
       CHECK(test::rel_l2(y.to_host(), y_ref) < kTolerance);
 
       DeviceBuffer dx = DeviceBuffer::poisoned(d.x.size());
-      cuda::conv2d_backward_data(gy.p, w.p, nullptr, dx.p, s, v);
+      kernels::cuda::conv2d_backward_data(gy.p, w.p, nullptr, dx.p, s, v);
       CHECK(test::rel_l2(dx.to_host(), dx_ref) < kTolerance);
       DeviceBuffer dxb = DeviceBuffer::poisoned(d.x.size());
-      cuda::conv2d_backward_data(gy.p, w.p, bias_in.p, dxb.p, s, v);
+      kernels::cuda::conv2d_backward_data(gy.p, w.p, bias_in.p, dxb.p, s, v);
       CHECK(test::rel_l2(dxb.to_host(), dx_bias_ref) < kTolerance);
 
       DeviceBuffer dw = DeviceBuffer::poisoned(d.w.size());
-      cuda::conv2d_backward_weight(x.p, gy.p, dw.p, s, v);
+      kernels::cuda::conv2d_backward_weight(x.p, gy.p, dw.p, s, v);
       const std::vector<double> dw_dev = dw.to_host();
       CHECK(test::rel_l2(dw_dev, dw_ref) < kTolerance);
       // The split weight gradient sums its partials in a fixed order: the same bits every run.
       DeviceBuffer dw2 = DeviceBuffer::poisoned(d.w.size());
-      cuda::conv2d_backward_weight(x.p, gy.p, dw2.p, s, v);
+      kernels::cuda::conv2d_backward_weight(x.p, gy.p, dw2.p, s, v);
       CHECK(dw2.to_host() == dw_dev);
     }
 
     std::vector<double> db_ref(size_t(g.c_out), 0.0);
     kernels::cpu::channel_sum<double>(gy64.data(), db_ref.data(), g.n, g.c_out, g.out_plane());
     DeviceBuffer db = DeviceBuffer::poisoned(size_t(g.c_out));
-    cuda::channel_sum(gy.p, db.p, g.n, g.c_out, g.out_plane());
+    kernels::cuda::channel_sum(gy.p, db.p, g.n, g.c_out, g.out_plane());
     CHECK(test::rel_l2(db.to_host(), db_ref) < kTolerance);
   }
 }
 
 TEST_CASE("conv_transpose2d kernels: every variant matches the cpu kernels", "[cuda][conv_transpose2d]") {
   test::require_cuda_device_or_skip();
-  using kernels::cpu::transposed_conv_geometry;
+  using kernels::make_conv_transpose_geometry;
   // (n, c_in, h, w, c_out, k, stride, pad, output_padding) of the transposed convolution.
   const std::vector<ConvGeometry> geometries = {
-      transposed_conv_geometry(2, 133, 5, 6, 9, 4, 2, 1, 0),  // U-Net up: 133 -> 9, 10x12
-      transposed_conv_geometry(1, 7, 9, 8, 130, 3, 2, 1, 1),  // ResNet up, output_padding 1
-      transposed_conv_geometry(2, 5, 6, 5, 3, 3, 1, 1, 0),    // stride 1
+      make_conv_transpose_geometry(2, 133, 5, 6, 9, 4, 2, 1, 0),  // U-Net up: 133 -> 9, 10x12
+      make_conv_transpose_geometry(1, 7, 9, 8, 130, 3, 2, 1, 1),  // ResNet up, output_padding 1
+      make_conv_transpose_geometry(2, 5, 6, 5, 3, 3, 1, 1, 0),    // stride 1
   };
   uint64_t seed = 500;
-  for (const ConvGeometry& g : geometries) {
+  for (const ConvGeometry& t : geometries) {
+    const ConvGeometry g = kernels::inverse_convolution(t);  // sizes the buffers below
     // In g's terms the transposed convolution's input x is [n, c_out, h_out, w_out] and its
     // output y is [n, c_in, h, w].
     const ConvData d(g, seed += 10);
     const std::vector<float>& xt = d.gy;  // the transposed convolution's input
     const std::vector<float>& gyt = d.x;  // and the gradient of its output
-    const cuda::ConvShape s = shape_of(g);
+    const ConvGeometry& s = t;
     const DeviceBuffer x(xt), w(d.w), gy(gyt), bias(d.bias_in);
     const auto x64 = widen(xt), w64 = widen(d.w), gy64 = widen(gyt), b64 = widen(d.bias_in);
     std::vector<double> y_ref(gyt.size()), dx_ref(xt.size()), dw_ref(d.w.size());
-    kernels::cpu::conv_transpose2d_forward<double>(x64.data(), w64.data(), b64.data(), y_ref.data(), g);
-    kernels::cpu::conv_transpose2d_backward_data<double>(gy64.data(), w64.data(), dx_ref.data(), g);
-    kernels::cpu::conv_transpose2d_backward_weight<double>(x64.data(), gy64.data(), dw_ref.data(), g);
+    kernels::cpu::conv_transpose2d_forward<double>(x64.data(), w64.data(), b64.data(), y_ref.data(), t);
+    kernels::cpu::conv_transpose2d_backward_data<double>(gy64.data(), w64.data(), dx_ref.data(), t);
+    kernels::cpu::conv_transpose2d_backward_weight<double>(x64.data(), gy64.data(), dw_ref.data(), t);
 
-    for (int v = 0; v < cuda::kConvVariants; ++v) {
-      if (v == cuda::kConvVariantTf32) continue;  // its own test below
+    for (int v = 0; v < kernels::cuda::kConvVariants; ++v) {
+      if (v == kernels::cuda::kConvVariantTf32) continue;  // its own test below
       INFO("transposed " << describe(g) << ", variant " << v);
       DeviceBuffer y = DeviceBuffer::poisoned(gyt.size());
-      cuda::conv_transpose2d_forward(x.p, w.p, bias.p, y.p, s, v);
+      kernels::cuda::conv_transpose2d_forward(x.p, w.p, bias.p, y.p, s, v);
       CHECK(test::rel_l2(y.to_host(), y_ref) < kTolerance);
       DeviceBuffer dx = DeviceBuffer::poisoned(xt.size());
-      cuda::conv_transpose2d_backward_data(gy.p, w.p, dx.p, s, v);
+      kernels::cuda::conv_transpose2d_backward_data(gy.p, w.p, dx.p, s, v);
       CHECK(test::rel_l2(dx.to_host(), dx_ref) < kTolerance);
       DeviceBuffer dw = DeviceBuffer::poisoned(d.w.size());
-      cuda::conv_transpose2d_backward_weight(x.p, gy.p, dw.p, s, v);
+      kernels::cuda::conv_transpose2d_backward_weight(x.p, gy.p, dw.p, s, v);
       CHECK(test::rel_l2(dw.to_host(), dw_ref) < kTolerance);
     }
   }
@@ -248,11 +245,11 @@ TEST_CASE("conv_transpose2d kernels: every variant matches the cpu kernels", "[c
 // (the TF32 bound) and on the TF32-rounded operands (accumulation only); see check_tf32.
 TEST_CASE("conv2d kernels: the TF32 variant is within its rounding bound", "[cuda][conv2d][tf32]") {
   test::require_cuda_device_or_skip();
-  const int v = cuda::kConvVariantTf32;
+  const int v = kernels::cuda::kConvVariantTf32;
   uint64_t seed = 100;
   for (const ConvGeometry& g : conv_geometries()) {
     const ConvData d(g, seed += 10);
-    const cuda::ConvShape s = shape_of(g);
+    const ConvGeometry& s = g;
     const DeviceBuffer x(d.x), w(d.w), gy(d.gy), bias(d.bias), bias_in(d.bias_in);
     const auto x64 = widen(d.x), w64 = widen(d.w), gy64 = widen(d.gy), b64 = widen(d.bias),
                bin64 = widen(d.bias_in);
@@ -284,17 +281,17 @@ TEST_CASE("conv2d kernels: the TF32 variant is within its rounding bound", "[cud
 
     INFO(describe(g));
     DeviceBuffer y = DeviceBuffer::poisoned(ny);
-    cuda::conv2d_forward(x.p, w.p, bias.p, y.p, s, v);
+    kernels::cuda::conv2d_forward(x.p, w.p, bias.p, y.p, s, v);
     check_tf32({"forward", y.to_host(), y_ref, y_t, y_s, g.c_in * g.k * g.k});
     DeviceBuffer dx = DeviceBuffer::poisoned(nx);
-    cuda::conv2d_backward_data(gy.p, w.p, bias_in.p, dx.p, s, v);
+    kernels::cuda::conv2d_backward_data(gy.p, w.p, bias_in.p, dx.p, s, v);
     check_tf32({"data gradient", dx.to_host(), dx_ref, dx_t, dx_s, g.c_out * g.k * g.k});
     DeviceBuffer dw = DeviceBuffer::poisoned(nw);
-    cuda::conv2d_backward_weight(x.p, gy.p, dw.p, s, v);
+    kernels::cuda::conv2d_backward_weight(x.p, gy.p, dw.p, s, v);
     const std::vector<double> dw_dev = dw.to_host();
     check_tf32({"weight gradient", dw_dev, dw_ref, dw_t, dw_s, g.n * g.h_out * g.w_out});
     DeviceBuffer dw2 = DeviceBuffer::poisoned(nw);
-    cuda::conv2d_backward_weight(x.p, gy.p, dw2.p, s, v);
+    kernels::cuda::conv2d_backward_weight(x.p, gy.p, dw2.p, s, v);
     CHECK(dw2.to_host() == dw_dev);  // deterministic as the FP32 variants
   }
 }
@@ -303,17 +300,19 @@ TEST_CASE("conv_transpose2d kernels: the TF32 variant is within its rounding bou
           "[cuda][conv_transpose2d][tf32]") {
   test::require_cuda_device_or_skip();
   using namespace kernels::cpu;
+  using kernels::make_conv_transpose_geometry;
   const std::vector<ConvGeometry> geometries = {
-      transposed_conv_geometry(2, 133, 5, 6, 9, 4, 2, 1, 0),
-      transposed_conv_geometry(1, 7, 9, 8, 130, 3, 2, 1, 1),
+      make_conv_transpose_geometry(2, 133, 5, 6, 9, 4, 2, 1, 0),
+      make_conv_transpose_geometry(1, 7, 9, 8, 130, 3, 2, 1, 1),
   };
-  const int v = cuda::kConvVariantTf32;
+  const int v = kernels::cuda::kConvVariantTf32;
   uint64_t seed = 700;
-  for (const ConvGeometry& g : geometries) {
+  for (const ConvGeometry& t : geometries) {
+    const ConvGeometry g = kernels::inverse_convolution(t);  // sizes the buffers below
     const ConvData d(g, seed += 10);
     const std::vector<float>& xf = d.gy;  // the transposed convolution's input
     const std::vector<float>& gyf = d.x;  // and the gradient of its output
-    const cuda::ConvShape s = shape_of(g);
+    const ConvGeometry& s = t;
     const DeviceBuffer x(xf), w(d.w), gy(gyf), bias(d.bias_in);
     const auto x64 = widen(xf), w64 = widen(d.w), gy64 = widen(gyf), b64 = widen(d.bias_in);
     const auto xt = tf32_rounded(xf), wt = tf32_rounded(d.w), gyt = tf32_rounded(gyf);
@@ -321,47 +320,47 @@ TEST_CASE("conv_transpose2d kernels: the TF32 variant is within its rounding bou
     const size_t ny = gyf.size(), nx = xf.size(), nw = d.w.size();
     std::vector<double> y_ref(ny), y_t(ny), y_s(ny), dx_ref(nx), dx_t(nx), dx_s(nx), dw_ref(nw),
         dw_t(nw), dw_s(nw);
-    conv_transpose2d_forward<double>(x64.data(), w64.data(), b64.data(), y_ref.data(), g);
-    conv_transpose2d_forward<double>(xt.data(), wt.data(), b64.data(), y_t.data(), g);
-    conv_transpose2d_forward<double>(xa.data(), wa.data(), ba.data(), y_s.data(), g);
-    conv_transpose2d_backward_data<double>(gy64.data(), w64.data(), dx_ref.data(), g);
-    conv_transpose2d_backward_data<double>(gyt.data(), wt.data(), dx_t.data(), g);
-    conv_transpose2d_backward_data<double>(gya.data(), wa.data(), dx_s.data(), g);
-    conv_transpose2d_backward_weight<double>(x64.data(), gy64.data(), dw_ref.data(), g);
-    conv_transpose2d_backward_weight<double>(xt.data(), gyt.data(), dw_t.data(), g);
-    conv_transpose2d_backward_weight<double>(xa.data(), gya.data(), dw_s.data(), g);
+    conv_transpose2d_forward<double>(x64.data(), w64.data(), b64.data(), y_ref.data(), t);
+    conv_transpose2d_forward<double>(xt.data(), wt.data(), b64.data(), y_t.data(), t);
+    conv_transpose2d_forward<double>(xa.data(), wa.data(), ba.data(), y_s.data(), t);
+    conv_transpose2d_backward_data<double>(gy64.data(), w64.data(), dx_ref.data(), t);
+    conv_transpose2d_backward_data<double>(gyt.data(), wt.data(), dx_t.data(), t);
+    conv_transpose2d_backward_data<double>(gya.data(), wa.data(), dx_s.data(), t);
+    conv_transpose2d_backward_weight<double>(x64.data(), gy64.data(), dw_ref.data(), t);
+    conv_transpose2d_backward_weight<double>(xt.data(), gyt.data(), dw_t.data(), t);
+    conv_transpose2d_backward_weight<double>(xa.data(), gya.data(), dw_s.data(), t);
 
     INFO("transposed " << describe(g));
     DeviceBuffer y = DeviceBuffer::poisoned(ny);
-    cuda::conv_transpose2d_forward(x.p, w.p, bias.p, y.p, s, v);
+    kernels::cuda::conv_transpose2d_forward(x.p, w.p, bias.p, y.p, s, v);
     check_tf32({"forward", y.to_host(), y_ref, y_t, y_s, g.c_out * g.k * g.k});
     DeviceBuffer dx = DeviceBuffer::poisoned(nx);
-    cuda::conv_transpose2d_backward_data(gy.p, w.p, dx.p, s, v);
+    kernels::cuda::conv_transpose2d_backward_data(gy.p, w.p, dx.p, s, v);
     check_tf32({"data gradient", dx.to_host(), dx_ref, dx_t, dx_s, g.c_in * g.k * g.k});
     DeviceBuffer dw = DeviceBuffer::poisoned(nw);
-    cuda::conv_transpose2d_backward_weight(x.p, gy.p, dw.p, s, v);
+    kernels::cuda::conv_transpose2d_backward_weight(x.p, gy.p, dw.p, s, v);
     check_tf32({"weight gradient", dw.to_host(), dw_ref, dw_t, dw_s, g.n * g.h_out * g.w_out});
   }
 }
 
 TEST_CASE("conv math: tf32 routes the engine's convolutions to the TF32 variant", "[cuda][conv2d][tf32]") {
-  REQUIRE(cuda::conv_math() == cuda::ConvMath::fp32);  // the default
-  CHECK(cuda::conv_variant_for(256, 1 << 16) != cuda::kConvVariantTf32);
-  cuda::set_conv_math(cuda::ConvMath::tf32);
-  CHECK(cuda::conv_variant_for(256, 1 << 16) == cuda::kConvVariantTf32);
-  CHECK(cuda::conv_variant_for(64, 16) == cuda::kConvVariantTf32);
-  CHECK(cuda::conv_variant_for(1, 1 << 16) != cuda::kConvVariantTf32);  // 1-channel layers stay FP32
-  cuda::set_conv_math(cuda::ConvMath::fp32);
-  CHECK(cuda::conv_variant_for(256, 1 << 16) != cuda::kConvVariantTf32);
+  REQUIRE(kernels::cuda::conv_math() == kernels::cuda::ConvMath::fp32);  // the default
+  CHECK(kernels::cuda::conv_variant_for(256, 1 << 16) != kernels::cuda::kConvVariantTf32);
+  kernels::cuda::set_conv_math(kernels::cuda::ConvMath::tf32);
+  CHECK(kernels::cuda::conv_variant_for(256, 1 << 16) == kernels::cuda::kConvVariantTf32);
+  CHECK(kernels::cuda::conv_variant_for(64, 16) == kernels::cuda::kConvVariantTf32);
+  CHECK(kernels::cuda::conv_variant_for(1, 1 << 16) != kernels::cuda::kConvVariantTf32);  // 1-channel layers stay FP32
+  kernels::cuda::set_conv_math(kernels::cuda::ConvMath::fp32);
+  CHECK(kernels::cuda::conv_variant_for(256, 1 << 16) != kernels::cuda::kConvVariantTf32);
 }
 
 TEST_CASE("conv2d kernels reject an unknown variant", "[cuda][conv2d]") {
   test::require_cuda_device_or_skip();
-  const ConvGeometry g = kernels::cpu::make_conv_geometry(1, 2, 5, 5, 3, 3, 1, 1);
+  const ConvGeometry g = kernels::make_conv_geometry(1, 2, 5, 5, 3, 3, 1, 1);
   const ConvData d(g, 9);
   const DeviceBuffer x(d.x), w(d.w);
   DeviceBuffer y = DeviceBuffer::poisoned(d.gy.size());
-  REQUIRE_THROWS_WITH(cuda::conv2d_forward(x.p, w.p, nullptr, y.p, shape_of(g), cuda::kConvVariants),
+  REQUIRE_THROWS_WITH(kernels::cuda::conv2d_forward(x.p, w.p, nullptr, y.p, g, kernels::cuda::kConvVariants),
                       Catch::Contains("variant"));
 }
 

@@ -20,7 +20,7 @@
 
 namespace {
 
-using gan::cuda::stream;
+using gan::kernels::cuda::stream;
 
 // Device buffers for the tests: plain cudaMalloc'd arrays with copies in and out.
 template <class T>
@@ -98,8 +98,8 @@ __global__ void shuffle_kernel(int* down, int* xr, int* idx, int* up, int* down1
 __global__ void block_sum_kernel(const float* x, float* out) {
   GAN_SHARED(float, scratch, [32]);
   float v = x[blockIdx.x * blockDim.x + threadIdx.x];
-  float s = gan::cuda::block_sum(v, scratch);
-  float s2 = gan::cuda::block_sum(2.0f * v, scratch);  // scratch reused right away
+  float s = gan::kernels::cuda::block_sum(v, scratch);
+  float s2 = gan::kernels::cuda::block_sum(2.0f * v, scratch);  // scratch reused right away
   if (threadIdx.x == 0) {
     out[2 * blockIdx.x] = s;
     out[2 * blockIdx.x + 1] = s2;

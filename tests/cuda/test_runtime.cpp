@@ -23,10 +23,10 @@ using namespace gan;
 
 TEST_CASE("cuda runtime: a launch with a bad block size throws with file, line and error", "[cuda][runtime]") {
   test::require_cuda_device_or_skip();
-  CHECK(cuda::launch_self_test(256) == 256);  // the self-test kernel sees every thread
-  CHECK(cuda::launch_self_test(1024) == 1024);
+  CHECK(kernels::cuda::launch_self_test(256) == 256);  // the self-test kernel sees every thread
+  CHECK(kernels::cuda::launch_self_test(1024) == 1024);
   try {
-    cuda::launch_self_test(2048);  // > 1024 threads per block
+    kernels::cuda::launch_self_test(2048);  // > 1024 threads per block
     FAIL("no exception");
   } catch (const std::runtime_error& e) {
     const std::string m = e.what();
@@ -34,14 +34,14 @@ TEST_CASE("cuda runtime: a launch with a bad block size throws with file, line a
     CHECK(m.find("runtime.cu:") != std::string::npos);
     CHECK(m.find("invalid configuration argument") != std::string::npos);
   }
-  CHECK(cuda::launch_self_test(64) == 64);  // the error was consumed, later launches work
+  CHECK(kernels::cuda::launch_self_test(64) == 64);  // the error was consumed, later launches work
 }
 
 TEST_CASE("cuda runtime: an invalid argument to a runtime call throws with file:line", "[cuda][runtime]") {
   test::require_cuda_device_or_skip();
   int host = 0;
   try {
-    cuda::device_free(&host);  // not device memory
+    kernels::cuda::device_free(&host);  // not device memory
     FAIL("no exception");
   } catch (const std::runtime_error& e) {
     const std::string m = e.what();

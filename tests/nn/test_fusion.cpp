@@ -1,5 +1,6 @@
-// Sequential's fusion of InstanceNorm2d + ReLU / LeakyReLU (and across a Dropout) into
-// instance_norm2d_act: the same outputs and gradients as running the modules one by one.
+// InstanceNormAct (instance_norm2d_act) against the unfused InstanceNorm2d + ReLU / LeakyReLU it
+// replaces in the models, also with a Dropout between the two: the same outputs, gradients and
+// parameter names.
 #include <catch2/catch.hpp>
 #include <algorithm>
 #include <cmath>
@@ -12,13 +13,6 @@ using namespace gan;
 
 namespace {
 
-// Runs the children of s one by one (no fusion), as the unfused reference.
-Tensor run_unfused(nn::Sequential& s, const Tensor& x) {
-  Tensor y = x;
-  for (size_t i = 0; i < s.size(); ++i) y = s[i].forward(y);
-  return y;
-}
-
 double max_abs_diff(const Tensor& a, const Tensor& b) {
   auto va = a.to_vector<double>(), vb = b.to_vector<double>();
   REQUIRE(va.size() == vb.size());
@@ -29,39 +23,54 @@ double max_abs_diff(const Tensor& a, const Tensor& b) {
 
 }  // namespace
 
-TEST_CASE("Sequential fuses instance norm and activation without changing results", "[nn][fusion]") {
+TEST_CASE("InstanceNormAct gives the results of instance norm then the activation", "[nn][fusion]") {
   for (int variant = 0; variant < 3; ++variant) {
     INFO("variant " << variant << " (0: IN+ReLU, 1: IN+LeakyReLU affine, 2: IN+Dropout+ReLU)");
+    const bool affine = variant == 1;
+    const double slope = variant == 1 ? 0.2 : 0.0;
     auto rng = std::make_shared<Generator>(11);
-    nn::Sequential s;
-    s.emplace<nn::Conv2d>(3, 6, 3, 1, 1);
-    s.emplace<nn::InstanceNorm2d>(6, /*affine=*/variant == 1);
-    if (variant == 2) s.emplace<nn::Dropout>(0.5, rng);
-    if (variant == 1) s.emplace<nn::LeakyReLU>(0.2);
-    else s.emplace<nn::ReLU>();
+    // The unfused graph, as the reference model describes the layers...
+    nn::Sequential plain;
+    plain.emplace<nn::Conv2d>(3, 6, 3, 1, 1);
+    plain.emplace<nn::InstanceNorm2d>(6, affine);
+    if (variant == 2) plain.emplace<nn::Dropout>(0.5, rng);
+    if (variant == 1) plain.emplace<nn::LeakyReLU>(slope);
+    else plain.emplace<nn::ReLU>();
+    // ...and the fused one, as the models build it.
+    nn::Sequential fused;
+    fused.emplace<nn::Conv2d>(3, 6, 3, 1, 1);
+    fused.emplace<nn::InstanceNormAct>(6, slope, affine);
+    if (variant == 2) fused.emplace<nn::Dropout>(0.5, rng);
+    fused.emplace<nn::Identity>();
+
+    const auto plain_params = plain.named_parameters(), fused_params = fused.named_parameters();
+    REQUIRE(plain_params.size() == fused_params.size());
+    for (size_t i = 0; i < plain_params.size(); ++i)
+      CHECK(plain_params[i].first == fused_params[i].first);  // checkpoint names unchanged
+
     Generator g(2);
-    nn::init_parameters(s, g, 0.3);
-    s.train(true);
     Tensor x = Tensor::uniform(Shape{2, 3, 9, 7}, g, -1, 1);
     Tensor gy = Tensor::uniform(Shape{2, 6, 9, 7}, g, -1, 1);
-
-    auto run = [&](bool fused) {
+    auto run = [&](nn::Sequential& s) {
+      Generator init(5);
+      nn::init_parameters(s, init, 0.3);
+      s.train(true);
       *rng = Generator(11);  // the same dropout mask both times
       for (auto& p : s.parameters()) p.zero_grad();
-      Tensor y = fused ? s.forward(x) : run_unfused(s, x);
+      Tensor y = s.forward(x);
       ops::sum(ops::mul(y, gy)).backward();
       std::vector<Tensor> out{y};
       for (auto& p : s.parameters()) out.push_back(p.grad());
       return out;
     };
-    std::vector<Tensor> fused = run(true), plain = run(false);
-    REQUIRE(fused.size() == plain.size());
-    for (size_t i = 0; i < fused.size(); ++i) {
+    std::vector<Tensor> fused_results = run(fused), plain_results = run(plain);
+    REQUIRE(fused_results.size() == plain_results.size());
+    for (size_t i = 0; i < fused_results.size(); ++i) {
       INFO("result " << i << " (output, then parameter gradients)");
-      CHECK(max_abs_diff(fused[i], plain[i]) < 1e-5);
+      CHECK(max_abs_diff(fused_results[i], plain_results[i]) < 1e-5);
     }
     // The fused graph has no separate activation node.
-    Tensor y = s.forward(x);
+    Tensor y = fused.forward(x);
     CHECK(std::string(y.grad_fn()->name) == (variant == 2 ? "dropout" : "instance_norm2d_act"));
   }
 }

@@ -5,7 +5,9 @@
 //   check_gradient: backward() against central finite differences, all in float64;
 //   check_device:   the cuda device (emulated in CI, real on a GPU) against the cpu, forward and
 //                   every gradient, on fresh random inputs with new buffers poisoned with NaN.
-// GAN_OP_TESTS(name, cases) turns a case list into the three Catch2 test cases.
+// Each op's test file publishes its case list with GAN_OP_CASES(op, cases); the op table
+// (tests/ops/test_op_table.cpp) lists every op and turns each case list into the three Catch2
+// test cases with GAN_OP_TESTS, and `test_ops "[perf]"` times every case on each device.
 #pragma once
 #include <catch2/catch.hpp>
 #include <functional>
@@ -46,10 +48,23 @@ double rel_l2(const std::vector<double>& a, const std::vector<double>& b);
 void check_forward(const OpCase& c);
 void check_gradient(const OpCase& c);
 void check_device(const OpCase& c);
+// Whether a case has an input to differentiate (Adam's has none: it is no graph op).
+bool has_gradient(const OpCase& c);
+
+// One row of the op table: the op and its cases.
+struct OpEntry {
+  const char* op;
+  std::vector<OpCase> (*cases)();
+};
+const std::vector<OpEntry>& op_table();
+
 // Skips the running test (exit code 77, which ctest reports as skipped) without a cuda device.
 void require_cuda_device_or_skip();
 
 }  // namespace gan::test
+
+#define GAN_OP_CASES(opname, cases_fn) \
+  std::vector<gan::test::OpCase> gan_op_cases_##opname() { return cases_fn(); }
 
 #define GAN_OP_TESTS(opname, cases_fn)                                                      \
   TEST_CASE(#opname " forward", "[" #opname "][forward]") {                                 \

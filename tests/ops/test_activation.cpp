@@ -52,11 +52,11 @@ std::vector<double> grad_at(Tensor (*f)(const Tensor&), std::vector<double> xs) 
 
 }  // namespace
 
-GAN_OP_TESTS(relu, relu_cases)
-GAN_OP_TESTS(leaky_relu, leaky_relu_cases)
-GAN_OP_TESTS(tanh, tanh_cases)
-GAN_OP_TESTS(sigmoid, sigmoid_cases)
-GAN_OP_TESTS(abs, abs_cases)
+GAN_OP_CASES(relu, relu_cases)
+GAN_OP_CASES(leaky_relu, leaky_relu_cases)
+GAN_OP_CASES(tanh, tanh_cases)
+GAN_OP_CASES(sigmoid, sigmoid_cases)
+GAN_OP_CASES(abs, abs_cases)
 
 TEST_CASE("relu and abs have gradient 0 at 0, leaky_relu takes the slope there", "[relu][abs]") {
   CHECK(grad_at(ops::relu, {-1.0, 0.0, 2.0}) == std::vector<double>{0.0, 0.0, 1.0});

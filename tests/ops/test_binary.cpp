@@ -63,11 +63,11 @@ std::vector<OpCase> affine_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(add, add_cases)
-GAN_OP_TESTS(sub, sub_cases)
-GAN_OP_TESTS(mul, mul_cases)
-GAN_OP_TESTS(div, div_cases)
-GAN_OP_TESTS(affine, affine_cases)
+GAN_OP_CASES(add, add_cases)
+GAN_OP_CASES(sub, sub_cases)
+GAN_OP_CASES(mul, mul_cases)
+GAN_OP_CASES(div, div_cases)
+GAN_OP_CASES(affine, affine_cases)
 
 TEST_CASE("binary ops reject shapes that do not broadcast, naming op and shapes", "[add]") {
   Tensor a = Tensor::zeros({2, 3, 4, 4});

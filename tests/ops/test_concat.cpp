@@ -55,7 +55,7 @@ std::vector<OpCase> concat_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(concat, concat_cases)
+GAN_OP_CASES(concat, concat_cases)
 
 TEST_CASE("concat: dim -1 is the last dim", "[concat]") {
   Tensor a = Tensor::ones(Shape{2, 3}), b = Tensor::zeros(Shape{2, 1});

@@ -108,7 +108,7 @@ std::vector<OpCase> conv2d_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(conv2d, conv2d_cases)
+GAN_OP_CASES(conv2d, conv2d_cases)
 
 // Shapes large enough for several rounds of chunks (which the finite-difference check would make
 // slow): forward and both gradients against the reference loops.

@@ -103,7 +103,7 @@ std::vector<OpCase> conv_transpose2d_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(conv_transpose2d, conv_transpose2d_cases)
+GAN_OP_CASES(conv_transpose2d, conv_transpose2d_cases)
 
 // Shapes with several rounds of chunks: forward and both gradients against the loops.
 TEST_CASE("conv_transpose2d many chunks: forward and gradients match the loops", "[conv_transpose2d]") {

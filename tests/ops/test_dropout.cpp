@@ -41,7 +41,7 @@ std::vector<OpCase> dropout_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(dropout, dropout_cases)
+GAN_OP_CASES(dropout, dropout_cases)
 
 TEST_CASE("dropout drops close to a fraction p and keeps the mean", "[dropout]") {
   const int64_t n = 1 << 20;

@@ -46,7 +46,7 @@ std::vector<OpCase> instance_norm2d_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(instance_norm2d, instance_norm2d_cases)
+GAN_OP_CASES(instance_norm2d, instance_norm2d_cases)
 
 TEST_CASE("instance_norm2d float32 stays accurate on a large offset", "[instance_norm2d]") {
   // Planes of 1e4 + small noise: E[x^2] - E[x]^2 in float would lose every digit.

@@ -43,7 +43,7 @@ std::vector<OpCase> instance_norm2d_act_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(instance_norm2d_act, instance_norm2d_act_cases)
+GAN_OP_CASES(instance_norm2d_act, instance_norm2d_act_cases)
 
 TEST_CASE("instance_norm2d_act equals instance_norm2d then the activation", "[instance_norm2d_act]") {
   // Large planes (the parallel path), float32, forward and all three gradients.

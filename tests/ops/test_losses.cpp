@@ -73,9 +73,9 @@ std::vector<OpCase> l1_loss_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(bce_with_logits, bce_with_logits_cases)
-GAN_OP_TESTS(mse_loss, mse_loss_cases)
-GAN_OP_TESTS(l1_loss, l1_loss_cases)
+GAN_OP_CASES(bce_with_logits, bce_with_logits_cases)
+GAN_OP_CASES(mse_loss, mse_loss_cases)
+GAN_OP_CASES(l1_loss, l1_loss_cases)
 
 TEST_CASE("bce_with_logits is finite with finite gradients at logits +-100", "[bce_with_logits]") {
   for (DType dt : {DType::f32, DType::f64}) {

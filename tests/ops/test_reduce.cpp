@@ -32,5 +32,5 @@ std::vector<OpCase> mean_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(sum, sum_cases)
-GAN_OP_TESTS(mean, mean_cases)
+GAN_OP_CASES(sum, sum_cases)
+GAN_OP_CASES(mean, mean_cases)

@@ -45,7 +45,7 @@ std::vector<OpCase> reflection_pad2d_cases() {
 
 }  // namespace
 
-GAN_OP_TESTS(reflection_pad2d, reflection_pad2d_cases)
+GAN_OP_CASES(reflection_pad2d, reflection_pad2d_cases)
 
 TEST_CASE("reflection_pad2d matches PyTorch's documented example", "[reflection_pad2d]") {
   // torch.nn.ReflectionPad2d(2) applied to arange(9).reshape(1, 1, 3, 3).

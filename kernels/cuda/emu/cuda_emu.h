@@ -113,7 +113,7 @@ cudaError_t cudaFuncSetAttribute(F* func, cudaFuncAttribute attr, int value) {
 }
 
 // ---- emulator internals used by the inline device functions and the launch macros -------------
-namespace gan::cuda::emu {
+namespace gan::kernels::cuda::emu {
 
 enum class ShuffleKind { index, up, down, bfly };
 uint64_t shuffle(unsigned mask, uint64_t bits, ShuffleKind kind, int arg, int width);
@@ -193,48 +193,48 @@ T from_bits(uint64_t b) {
   return v;
 }
 
-}  // namespace gan::cuda::emu
+}  // namespace gan::kernels::cuda::emu
 
 #define GAN_EMU_LAUNCH_(kernel, grid, block, smem, stream, barriers)                      \
-  ::gan::cuda::emu::make_launch(kernel, dim3(grid), dim3(block), static_cast<size_t>(smem), \
+  ::gan::kernels::cuda::emu::make_launch(kernel, dim3(grid), dim3(block), static_cast<size_t>(smem), \
                                 stream, barriers, #kernel)
 #define GAN_LAUNCH(kernel, grid, block, smem, stream) \
   GAN_EMU_LAUNCH_(kernel, grid, block, smem, stream, true)
 #define GAN_LAUNCH_NOSYNC(kernel, grid, block, smem, stream) \
   GAN_EMU_LAUNCH_(kernel, grid, block, smem, stream, false)
 #define GAN_SHARED(type, name, dims)                                             \
-  static ::gan::cuda::emu::SharedKey gan_shared_key_##name;                      \
+  static ::gan::kernels::cuda::emu::SharedKey gan_shared_key_##name;                      \
   auto& name = *reinterpret_cast<type(*) dims>(                                  \
-      ::gan::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims), 16))
+      ::gan::kernels::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims), 16))
 #define GAN_SHARED_ALIGNED(type, name, dims, bytes)                                     \
-  static ::gan::cuda::emu::SharedKey gan_shared_key_##name;                              \
+  static ::gan::kernels::cuda::emu::SharedKey gan_shared_key_##name;                              \
   auto& name = *reinterpret_cast<type(*) dims>(                                          \
-      ::gan::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims), bytes))
+      ::gan::kernels::cuda::emu::static_shared(&gan_shared_key_##name, sizeof(type dims), bytes))
 #define GAN_DYNAMIC_SHARED(type, name) \
-  type* name = reinterpret_cast<type*>(::gan::cuda::emu::dynamic_shared())
+  type* name = reinterpret_cast<type*>(::gan::kernels::cuda::emu::dynamic_shared())
 
 // ---- device functions -------------------------------------------------------------------------
-inline void __syncthreads() { ::gan::cuda::emu::sync_block(); }
-inline void __syncwarp(unsigned mask = 0xffffffffu) { ::gan::cuda::emu::sync_warp(mask); }
+inline void __syncthreads() { ::gan::kernels::cuda::emu::sync_block(); }
+inline void __syncwarp(unsigned mask = 0xffffffffu) { ::gan::kernels::cuda::emu::sync_warp(mask); }
 
 template <class T>
 T __shfl_sync(unsigned mask, T v, int src_lane, int width = warpSize) {
-  using namespace ::gan::cuda::emu;
+  using namespace ::gan::kernels::cuda::emu;
   return from_bits<T>(shuffle(mask, to_bits(v), ShuffleKind::index, src_lane, width));
 }
 template <class T>
 T __shfl_up_sync(unsigned mask, T v, unsigned delta, int width = warpSize) {
-  using namespace ::gan::cuda::emu;
+  using namespace ::gan::kernels::cuda::emu;
   return from_bits<T>(shuffle(mask, to_bits(v), ShuffleKind::up, static_cast<int>(delta), width));
 }
 template <class T>
 T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = warpSize) {
-  using namespace ::gan::cuda::emu;
+  using namespace ::gan::kernels::cuda::emu;
   return from_bits<T>(shuffle(mask, to_bits(v), ShuffleKind::down, static_cast<int>(delta), width));
 }
 template <class T>
 T __shfl_xor_sync(unsigned mask, T v, int lane_mask, int width = warpSize) {
-  using namespace ::gan::cuda::emu;
+  using namespace ::gan::kernels::cuda::emu;
   return from_bits<T>(shuffle(mask, to_bits(v), ShuffleKind::bfly, lane_mask, width));
 }
 
@@ -285,9 +285,9 @@ inline float __frcp_rn(float x) { return 1.0f / x; }
 inline float __saturatef(float x) { return x < 0.0f ? 0.0f : (x > 1.0f ? 1.0f : x); }
 inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 inline double rsqrt(double x) { return 1.0 / std::sqrt(x); }
-inline unsigned __float_as_uint(float x) { return ::gan::cuda::emu::from_bits<unsigned>(::gan::cuda::emu::to_bits(x)); }
-inline float __uint_as_float(unsigned x) { return ::gan::cuda::emu::from_bits<float>(::gan::cuda::emu::to_bits(x)); }
-inline float __int_as_float(int x) { return ::gan::cuda::emu::from_bits<float>(::gan::cuda::emu::to_bits(x)); }
+inline unsigned __float_as_uint(float x) { return ::gan::kernels::cuda::emu::from_bits<unsigned>(::gan::kernels::cuda::emu::to_bits(x)); }
+inline float __uint_as_float(unsigned x) { return ::gan::kernels::cuda::emu::from_bits<float>(::gan::kernels::cuda::emu::to_bits(x)); }
+inline float __int_as_float(int x) { return ::gan::kernels::cuda::emu::from_bits<float>(::gan::kernels::cuda::emu::to_bits(x)); }
 inline float __fmaf_rn(float a, float b, float c) { return std::fma(a, b, c); }
 template <class T>
 T __ldg(const T* p) { return *p; }
@@ -351,9 +351,9 @@ class fragment {
 namespace emu_detail {
 inline void check_pointer(const void* p, unsigned ldm, const char* what) {
   if (reinterpret_cast<uintptr_t>(p) % 32 != 0)
-    ::gan::cuda::emu::fail_in_kernel((std::string(what) + ": pointer not 32-byte aligned").c_str());
+    ::gan::kernels::cuda::emu::fail_in_kernel((std::string(what) + ": pointer not 32-byte aligned").c_str());
   if (ldm % 4 != 0)
-    ::gan::cuda::emu::fail_in_kernel((std::string(what) + ": ldm not a multiple of 4 floats").c_str());
+    ::gan::kernels::cuda::emu::fail_in_kernel((std::string(what) + ": ldm not a multiple of 4 floats").c_str());
 }
 inline float tf32_bits(float v) {  // what the tensor core reads of an A or B element
   uint32_t b;
@@ -397,7 +397,7 @@ inline void store_once(void* const* lane_args, int) {
 template <class Use, int M, int N, int K, class T, class Layout>
 void fill_fragment(fragment<Use, M, N, K, T, Layout>& f, float v) {
   for (float& e : f.x) e = v;
-  ::gan::cuda::emu::warp_collective("wmma::fill_fragment", nullptr, nullptr);
+  ::gan::kernels::cuda::emu::warp_collective("wmma::fill_fragment", nullptr, nullptr);
 }
 
 // A or B with the layout in its type.
@@ -410,7 +410,7 @@ void load_matrix_sync(fragment<Use, M, N, K, T, Layout>& f, const float* p, unsi
   for (int r = 0; r < F::rows; ++r)
     for (int c = 0; c < F::cols; ++c)
       f.x[r * F::cols + c] = std::is_same<Layout, row_major>::value ? p[r * ldm + c] : p[c * ldm + r];
-  ::gan::cuda::emu::warp_collective("wmma::load_matrix_sync", nullptr, nullptr);
+  ::gan::kernels::cuda::emu::warp_collective("wmma::load_matrix_sync", nullptr, nullptr);
 }
 
 // D = A B + C (d may be c). The fragments' contents are the layout-free tiles, so A's and B's
@@ -421,7 +421,7 @@ void mma_sync(fragment<accumulator, M, N, K, float>& d,
               const fragment<matrix_b, M, N, K, precision::tf32, LB>& b,
               const fragment<accumulator, M, N, K, float>& c) {
   emu_detail::MmaArgs args{d.x, a.x, b.x, c.x};
-  ::gan::cuda::emu::warp_collective("wmma::mma_sync", &args, emu_detail::mma_once);
+  ::gan::kernels::cuda::emu::warp_collective("wmma::mma_sync", &args, emu_detail::mma_once);
 }
 
 template <int M, int N, int K>
@@ -429,7 +429,7 @@ void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f,
                        layout_t layout) {
   emu_detail::check_pointer(p, ldm, "wmma::store_matrix_sync");
   emu_detail::StoreArgs args{p, f.x, ldm, layout};
-  ::gan::cuda::emu::warp_collective("wmma::store_matrix_sync", &args, emu_detail::store_once);
+  ::gan::kernels::cuda::emu::warp_collective("wmma::store_matrix_sync", &args, emu_detail::store_once);
 }
 
 }  // namespace nvcuda::wmma

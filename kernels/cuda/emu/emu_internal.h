@@ -4,7 +4,7 @@
 
 #include "kernels/cuda/emu/cuda_emu.h"
 
-namespace gan::cuda::emu {
+namespace gan::kernels::cuda::emu {
 
 // The sticky-until-read error of cudaGetLastError (per OS thread, like the real one per host thread).
 void set_last_error(cudaError_t e);
@@ -12,4 +12,4 @@ void set_last_error(cudaError_t e);
 // cudaFuncSetAttribute, up to 227 KiB as on sm_90).
 size_t max_dynamic_shared(const void* kernel);
 
-}  // namespace gan::cuda::emu
+}  // namespace gan::kernels::cuda::emu

@@ -31,7 +31,7 @@ __thread uint3 blockIdx{0, 0, 0};
 __thread dim3 blockDim{1, 1, 1};
 __thread dim3 gridDim{1, 1, 1};
 
-namespace gan::cuda::emu {
+namespace gan::kernels::cuda::emu {
 namespace {
 
 constexpr size_t kStaticSharedLimit = 48 * 1024;  // the default per-block limit of real devices
@@ -424,4 +424,4 @@ void launch(const LaunchConfig& cfg, void (*body)(void*), void* ctx) {
   blockIdx = uint3{0, 0, 0};
 }
 
-}  // namespace gan::cuda::emu
+}  // namespace gan::kernels::cuda::emu

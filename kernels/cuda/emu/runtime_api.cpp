@@ -10,7 +10,7 @@
 #include "kernels/cuda/emu/cuda_emu.h"
 #include "kernels/cuda/emu/emu_internal.h"
 
-namespace gan::cuda::emu {
+namespace gan::kernels::cuda::emu {
 namespace {
 
 thread_local cudaError_t g_last_error = cudaSuccess;
@@ -69,9 +69,9 @@ size_t max_dynamic_shared(const void* kernel) {
   return it == a.max_dynamic_shared.end() ? 48 * 1024 : it->second;
 }
 
-}  // namespace gan::cuda::emu
+}  // namespace gan::kernels::cuda::emu
 
-using namespace gan::cuda::emu;
+using namespace gan::kernels::cuda::emu;
 
 cudaError_t cudaGetDeviceCount(int* count) {
   if (!count) return record(cudaErrorInvalidValue);
