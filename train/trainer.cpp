@@ -120,7 +120,6 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
     io::remove_stale_temp_files(config_.out);
     fs::create_directories(config_.out + "/samples", ec);
   }
-  if (const char* e = std::getenv("GAN_FAULT_DIVERGE_RANK")) fault_diverge_rank_ = std::atoi(e);
 
   nets_ = std::make_unique<models::CycleGAN>(config_.model, config_.seed);
   nets_->to(device_);
@@ -266,12 +265,7 @@ StepLosses Trainer::train_step() {
   StepLosses l = step_->step(a, b);
   average_losses(l);
   ++global_step_;
-  if (global_step_ == 1 && fault_diverge_rank_ == comm_->rank()) {  // tests of the hash check
-    Tensor w = nets_->named_parameters().front().second;
-    std::vector<float> v = w.to_vector<float>();
-    v[0] += 1e-3f;
-    w.copy_from(Tensor::from_vector(v, w.shape()));
-  }
+  if (after_step_hook_) after_step_hook_(global_step_, *nets_);
   check_losses(l, global_step_);
   if (config_.log_grad_norm) {
     grad_norm_G_ = l2_norm(step_->opt_G().params(), true);

@@ -56,6 +56,10 @@ class Trainer {
   // device; fault-injection tests corrupt it there.
   using BatchHook = std::function<void(int64_t step, UnpairedLoader::Batch& batch)>;
   void set_batch_hook(BatchHook hook) { batch_hook_ = std::move(hook); }
+  // Test seam: called after every optimizer step with the step number (1-based) and the
+  // networks, before the step's checks (e.g. to make one rank's weights diverge).
+  using StepHook = std::function<void(int64_t step, models::CycleGAN& nets)>;
+  void set_after_step_hook(StepHook hook) { after_step_hook_ = std::move(hook); }
   // Gradient norms of the last step (with config.log_grad_norm; 0 otherwise).
   double grad_norm_G() const { return grad_norm_G_; }
   double grad_norm_D() const { return grad_norm_D_; }
@@ -106,7 +110,7 @@ class Trainer {
   int stop_signal_ = 0;
   double grad_norm_G_ = 0, grad_norm_D_ = 0;
   BatchHook batch_hook_;
-  int fault_diverge_rank_ = -1;  // GAN_FAULT_DIVERGE_RANK: that rank nudges a weight after step 1
+  StepHook after_step_hook_;
 };
 
 }  // namespace gan::train

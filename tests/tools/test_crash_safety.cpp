@@ -262,3 +262,16 @@ TEST_CASE("crash safety: a full disk gives a clear error and keeps the previous 
     CHECK(e.path().filename().string().find(".tmp.") == std::string::npos);
 }
 
+TEST_CASE("crash safety: a NaN exits with code 3 naming the step and the loss term", "[crash]") {
+  make_data();
+  const std::string out = root + "/nan";
+  const std::string log = root + "/nan.log";
+  std::vector<std::string> args = train_args(out);
+  args[0] = bin + "/gan_train_faults";  // gan_train with test hooks (tests/tools/gan_train_faults.cpp)
+  const int status = wait_for(spawn(args, log, {{"GAN_FAULT_NAN_AT_STEP", "4"}}));
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 3);
+  CHECK_THAT(read_bytes(log), Catch::Contains("gan_train: error: step 4: loss term ") &&
+                                 Catch::Contains(" is NaN"));
+  CHECK(latest_step(out) == 3);
+}

@@ -379,6 +379,12 @@ TEST_CASE("distributed: a bad file read by one rank ends the job with that rank'
   WARN(lines_with(read_bytes(log), "gan_train: rank") << "job ended after " << seconds << " s");
 }
 
+// The same command with the test-only gan_train that takes fault switches (gan_train_faults.cpp).
+std::vector<std::string> faulty(std::vector<std::string> args) {
+  args[0] = bin + "/gan_train_faults";
+  return args;
+}
+
 TEST_CASE("distributed: ranks whose parameters differ stop at the next checkpoint, unwritten",
           "[mpi]") {
   if (!mpi_built()) return;
@@ -386,7 +392,7 @@ TEST_CASE("distributed: ranks whose parameters differ stop at the next checkpoin
   const std::string data = make_data(dir);
   const std::string log = dir.file("diverged.log");
   const int rc = wait_exit(
-      spawn(mpirun(2, train_args(data, dir.file("run"), "unet", 1) +
+      spawn(mpirun(2, faulty(train_args(data, dir.file("run"), "unet", 1)) +
                           std::vector<std::string>{"--steps", "4", "--save-every-steps", "1"}),
             log, {{"GAN_FAULT_DIVERGE_RANK", "1"}}),
       120);
