@@ -23,7 +23,7 @@ namespace {
 using namespace gan;
 
 Tensor random_input(const Shape& s, uint64_t seed, bool requires_grad = true) {
-  Generator g(seed);
+  Rng g(seed);
   Tensor t = Tensor::uniform(s, g, -1.0, 1.0);
   if (requires_grad) t.set_requires_grad(true);
   return t;
@@ -126,7 +126,7 @@ std::vector<OpCase> op_cases() {
   cases.push_back(pointwise("tanh", {1, 1, 256, 256}, [](const Tensor& x) { return ops::tanh(x); }));
   for (const Shape& s : {Shape{1, 512, 8, 8}, Shape{1, 64, 128, 128}})
     cases.push_back(pointwise("dropout p0.5", s, [](const Tensor& x) {
-      static Generator g(7);
+      static Rng g(7);
       return ops::dropout(x, 0.5, /*training=*/true, g);
     }));
 
@@ -171,8 +171,8 @@ std::vector<OpCase> op_cases() {
 void adam_step(benchmark::State& state) {
   models::ModelConfig config;
   config.gen = "resnet";
-  auto net = models::make_generator(config, std::make_shared<Generator>(0));
-  Generator g(9);
+  auto net = models::make_generator(config, std::make_shared<Rng>(0));
+  Rng g(9);
   nn::init_parameters(*net, g);
   std::vector<Tensor> params = net->parameters();
   int64_t n = 0;

@@ -169,7 +169,7 @@ int main(int argc, char** argv) {
     nets.train(true);
     train::CycleGANStep step(nets, train::StepOptions{}, nn::AdamOptions{}, /*pool_size=*/0,
                              /*pool_seed=*/0);
-    Generator g(1);
+    Rng g(1);
     const Shape shape{batch, config.channels, config.size, config.size};
     const Tensor a = Tensor::uniform(shape, g, -1.0, 1.0, DType::f32, dev);
     const Tensor b = Tensor::uniform(shape, g, -1.0, 1.0, DType::f32, dev);

@@ -35,7 +35,7 @@ Tensor sigmoid(const Tensor& x);
 Tensor abs(const Tensor& x);
 // Zeroes each element with probability p and scales the rest by 1/(1-p) when training;
 // the identity otherwise. The mask comes from g (Philox), so CPU and cuda drop the same elements.
-Tensor dropout(const Tensor& x, double p, bool training, Generator& g);
+Tensor dropout(const Tensor& x, double p, bool training, Rng& g);
 
 // Data-parallel training splits a global batch of ranks * per_rank samples into one share per
 // rank. While a DropoutShardGuard is alive on a thread, dropout there draws the masks that the

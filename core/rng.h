@@ -1,4 +1,4 @@
-// Generator: a seeded source of random tensors. Built on Philox (kernels/common/philox.h): each
+// Rng: a seeded source of random tensors. Built on Philox (kernels/common/philox.h): each
 // draw takes the next stream number, and element i of a draw depends only on (seed, stream, i),
 // so the same seed gives the same numbers on every run, machine and device.
 #pragma once
@@ -6,9 +6,9 @@
 
 namespace gan {
 
-class Generator {
+class Rng {
  public:
-  explicit Generator(uint64_t seed = 0) : seed_(seed) {}
+  explicit Rng(uint64_t seed = 0) : seed_(seed) {}
   uint64_t seed() const { return seed_; }
   uint64_t stream() const { return stream_; }
   // Reserves the next stream (one per tensor draw).

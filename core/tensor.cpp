@@ -136,7 +136,7 @@ static double unit_at(uint64_t seed, uint64_t stream, int64_t i) {
   return rng::u64_to_unit_double(r.v[0], r.v[1]);
 }
 
-Tensor Tensor::randn(const Shape& s, Generator& g, DType t, Device d) {
+Tensor Tensor::randn(const Shape& s, Rng& g, DType t, Device d) {
   uint64_t seed = g.seed(), stream = g.next_stream();
   return generate(s, t, d, [&](int64_t i) {
     rng::U32x4 r = rng::philox_at(seed, stream, static_cast<uint64_t>(i));
@@ -146,11 +146,11 @@ Tensor Tensor::randn(const Shape& s, Generator& g, DType t, Device d) {
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
   });
 }
-Tensor Tensor::uniform(const Shape& s, Generator& g, double lo, double hi, DType t, Device d) {
+Tensor Tensor::uniform(const Shape& s, Rng& g, double lo, double hi, DType t, Device d) {
   uint64_t seed = g.seed(), stream = g.next_stream();
   return generate(s, t, d, [&](int64_t i) { return lo + (hi - lo) * unit_at(seed, stream, i); });
 }
-Tensor Tensor::bernoulli(const Shape& s, Generator& g, double p, DType t, Device d) {
+Tensor Tensor::bernoulli(const Shape& s, Rng& g, double p, DType t, Device d) {
   uint64_t seed = g.seed(), stream = g.next_stream();
   return generate(s, t, d, [&](int64_t i) { return unit_at(seed, stream, i) < p ? 1.0 : 0.0; });
 }

@@ -35,7 +35,7 @@ struct Storage {
 };
 
 struct Node;
-class Generator;
+class Rng;
 
 struct TensorImpl {
   Shape shape;
@@ -61,10 +61,10 @@ class Tensor {
   static Tensor ones(const Shape& s, DType t = DType::f32, Device d = Device::cpu);
   static Tensor full(const Shape& s, double value, DType t = DType::f32, Device d = Device::cpu);
   static Tensor scalar(double value, DType t = DType::f32, Device d = Device::cpu);
-  static Tensor randn(const Shape& s, Generator& g, DType t = DType::f32, Device d = Device::cpu);
-  static Tensor uniform(const Shape& s, Generator& g, double lo, double hi, DType t = DType::f32,
+  static Tensor randn(const Shape& s, Rng& g, DType t = DType::f32, Device d = Device::cpu);
+  static Tensor uniform(const Shape& s, Rng& g, double lo, double hi, DType t = DType::f32,
                         Device d = Device::cpu);
-  static Tensor bernoulli(const Shape& s, Generator& g, double p, DType t = DType::f32,
+  static Tensor bernoulli(const Shape& s, Rng& g, double p, DType t = DType::f32,
                           Device d = Device::cpu);
   // Copies n = s.numel() values from host memory.
   static Tensor from_buffer(const float* data, const Shape& s, Device d = Device::cpu);

@@ -22,7 +22,7 @@ void ModelConfig::validate() const {
 }
 
 std::shared_ptr<nn::Module> make_generator(const ModelConfig& c,
-                                           std::shared_ptr<Generator> dropout_rng) {
+                                           std::shared_ptr<Rng> dropout_rng) {
   c.validate();
   if (c.gen == "unet")
     return std::make_shared<UNetGenerator>(c.channels, c.ngf, c.size, std::move(dropout_rng));
@@ -45,12 +45,12 @@ int generator_stride(const ModelConfig& c) {
 CycleGAN::CycleGAN(const ModelConfig& c, uint64_t seed)
     : config(c),
       // A seed of its own so dropout masks don't shift with the number of init draws.
-      dropout_rng(std::make_shared<Generator>(seed ^ 0x9E3779B97F4A7C15ull)) {
+      dropout_rng(std::make_shared<Rng>(seed ^ 0x9E3779B97F4A7C15ull)) {
   G_AB = make_generator(c, dropout_rng);
   G_BA = make_generator(c, dropout_rng);
   D_A = make_discriminator(c);
   D_B = make_discriminator(c);
-  Generator init(seed);
+  Rng init(seed);
   for (auto* net : {&G_AB, &G_BA, &D_A, &D_B}) nn::init_parameters(**net, init);
 }
 

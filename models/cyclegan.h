@@ -22,7 +22,7 @@ struct ModelConfig {
 
 // A generator of the given config; its Dropout layers (unet) draw from dropout_rng.
 std::shared_ptr<nn::Module> make_generator(const ModelConfig& c,
-                                           std::shared_ptr<Generator> dropout_rng);
+                                           std::shared_ptr<Rng> dropout_rng);
 std::shared_ptr<nn::Module> make_discriminator(const ModelConfig& c);
 // Input sides a generator accepts are multiples of this (unet: 2^depth, resnet: 4).
 int generator_stride(const ModelConfig& c);
@@ -30,11 +30,11 @@ int generator_stride(const ModelConfig& c);
 class CycleGAN {
  public:
   // Builds the four networks and initializes them (conv weights N(0, 0.02), biases 0) from
-  // Generator(seed), in the order G_AB, G_BA, D_A, D_B.
+  // Rng(seed), in the order G_AB, G_BA, D_A, D_B.
   CycleGAN(const ModelConfig& c, uint64_t seed);
 
   ModelConfig config;
-  std::shared_ptr<Generator> dropout_rng;  // shared by both generators' Dropout layers
+  std::shared_ptr<Rng> dropout_rng;  // shared by both generators' Dropout layers
   std::shared_ptr<nn::Module> G_AB, G_BA, D_A, D_B;
 
   std::vector<Tensor> generator_parameters() const;      // G_AB then G_BA

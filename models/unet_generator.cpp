@@ -11,7 +11,7 @@ namespace gan::models {
 using namespace gan::nn;
 
 UNetGenerator::UNetGenerator(int channels, int ngf, int size,
-                             std::shared_ptr<Generator> dropout_rng) {
+                             std::shared_ptr<Rng> dropout_rng) {
   if (size < 32 || size > 512 || (size & (size - 1)) != 0)
     throw std::invalid_argument("unet: size must be a power of two in 32..512, got " +
                                 std::to_string(size));

@@ -14,7 +14,7 @@ namespace gan::models {
 class UNetGenerator : public nn::Module {
  public:
   // size: the training image side, a power of two in 32..512 (sets the depth).
-  UNetGenerator(int channels, int ngf, int size, std::shared_ptr<Generator> dropout_rng);
+  UNetGenerator(int channels, int ngf, int size, std::shared_ptr<Rng> dropout_rng);
   // x [N, channels, H, W] with H and W multiples of stride(); any such size works.
   Tensor forward(const Tensor& x) override;
   int stride() const { return 1 << depth_; }

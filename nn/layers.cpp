@@ -14,7 +14,7 @@ void check_positive(const char* layer, int v, const char* what) {
 }
 
 // N(0, stddev) weights and zero bias, drawn outside the graph.
-void init_conv(Module& m, const Tensor& weight, const Tensor& bias, Generator& g, double stddev) {
+void init_conv(Module& m, const Tensor& weight, const Tensor& bias, Rng& g, double stddev) {
   NoGradGuard no_grad;
   Tensor w = Tensor::randn(weight.shape(), g, weight.dtype(), Device::cpu);
   w = ops::affine(w, stddev, 0.0);
@@ -39,7 +39,7 @@ Tensor Conv2d::forward(const Tensor& x) {
   return ops::conv2d(x, weight(), bias(), stride, padding);
 }
 
-void Conv2d::reset_parameters(Generator& g, double stddev) {
+void Conv2d::reset_parameters(Rng& g, double stddev) {
   init_conv(*this, weight(), bias(), g, stddev);
 }
 
@@ -59,7 +59,7 @@ Tensor ConvTranspose2d::forward(const Tensor& x) {
   return ops::conv_transpose2d(x, weight(), bias(), stride, padding, output_padding);
 }
 
-void ConvTranspose2d::reset_parameters(Generator& g, double stddev) {
+void ConvTranspose2d::reset_parameters(Rng& g, double stddev) {
   init_conv(*this, weight(), bias(), g, stddev);
 }
 
@@ -92,7 +92,7 @@ InstanceNormAct::InstanceNormAct(int channels, double negative_slope, bool affin
     throw std::invalid_argument("InstanceNormAct: negative_slope must be >= 0");
 }
 
-void InstanceNorm2d::reset_parameters(Generator&, double) {
+void InstanceNorm2d::reset_parameters(Rng&, double) {
   if (!affine_) return;
   const_cast<Tensor&>(param(0)).fill_(1.0);
   const_cast<Tensor&>(param(1)).fill_(0.0);

@@ -14,7 +14,7 @@ class Conv2d : public Module {
   Conv2d(int in_channels, int out_channels, int kernel, int stride = 1, int padding = 0,
          bool bias = true);
   Tensor forward(const Tensor& x) override;
-  void reset_parameters(Generator& g, double stddev) override;
+  void reset_parameters(Rng& g, double stddev) override;
   const Tensor& weight() const { return param(0); }
   Tensor bias() const { return has_bias_ ? param(1) : Tensor(); }
   int in_channels, out_channels, kernel, stride, padding;
@@ -29,7 +29,7 @@ class ConvTranspose2d : public Module {
   ConvTranspose2d(int in_channels, int out_channels, int kernel, int stride = 1, int padding = 0,
                   int output_padding = 0, bool bias = true);
   Tensor forward(const Tensor& x) override;
-  void reset_parameters(Generator& g, double stddev) override;
+  void reset_parameters(Rng& g, double stddev) override;
   const Tensor& weight() const { return param(0); }
   Tensor bias() const { return has_bias_ ? param(1) : Tensor(); }
   int in_channels, out_channels, kernel, stride, padding, output_padding;
@@ -46,7 +46,7 @@ class InstanceNorm2d : public Module {
   Tensor forward(const Tensor& x) override;
   // act(forward(x)) with act(z) = z > 0 ? z : negative_slope * z, as one op (InstanceNormAct).
   Tensor forward_act(const Tensor& x, double negative_slope);
-  void reset_parameters(Generator& g, double stddev) override;  // weight 1, bias 0
+  void reset_parameters(Rng& g, double stddev) override;  // weight 1, bias 0
   int channels;
   double eps;
 
@@ -90,16 +90,16 @@ class Tanh : public Module {
   Tensor forward(const Tensor& x) override;
 };
 
-// Active only in training mode. The masks come from a Generator shared by the network (its state
+// Active only in training mode. The masks come from a Rng shared by the network (its state
 // is part of a training checkpoint, so a resumed run drops the same units).
 class Dropout : public Module {
  public:
-  Dropout(double p, std::shared_ptr<Generator> rng) : p(p), rng_(std::move(rng)) {}
+  Dropout(double p, std::shared_ptr<Rng> rng) : p(p), rng_(std::move(rng)) {}
   Tensor forward(const Tensor& x) override;
   double p;
 
  private:
-  std::shared_ptr<Generator> rng_;
+  std::shared_ptr<Rng> rng_;
 };
 
 class ReflectionPad2d : public Module {

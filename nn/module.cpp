@@ -46,7 +46,7 @@ void Module::to(Device d) {
   for (auto& c : children_) c.second->to(d);
 }
 
-void init_parameters(Module& root, Generator& g, double stddev) {
+void init_parameters(Module& root, Rng& g, double stddev) {
   root.reset_parameters(g, stddev);
   for (auto& c : root.children()) init_parameters(*c.second, g, stddev);
 }

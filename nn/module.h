@@ -42,7 +42,7 @@ class Module {
   void to(Device d);
 
   // Initializes this module's own parameters (convolutions: weights N(0, std), biases zero).
-  virtual void reset_parameters(Generator& g, double stddev) {}
+  virtual void reset_parameters(Rng& g, double stddev) {}
 
   const std::vector<NamedModule>& children() const { return children_; }
   const std::vector<NamedTensor>& own_parameters() const { return params_; }
@@ -68,6 +68,6 @@ class Module {
 
 // Calls reset_parameters on every module of the tree, depth first in registration order, so the
 // same seed always gives the same weights.
-void init_parameters(Module& root, Generator& g, double stddev = 0.02);
+void init_parameters(Module& root, Rng& g, double stddev = 0.02);
 
 }  // namespace gan::nn

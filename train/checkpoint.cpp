@@ -12,7 +12,7 @@ namespace {
 
 constexpr const char* kFormat = "gan-cyclegan/1";
 
-std::string rng_state(const Generator& g) {
+std::string rng_state(const Rng& g) {
   return std::to_string(g.seed()) + " " + std::to_string(g.stream());
 }
 
@@ -53,7 +53,7 @@ uint64_t meta_uint64(const io::SafetensorsFile& f, const std::string& key, const
   }
 }
 
-void restore_rng(Generator& g, const io::SafetensorsFile& f, const std::string& key,
+void restore_rng(Rng& g, const io::SafetensorsFile& f, const std::string& key,
                  const std::string& path) {
   std::istringstream in(meta(f, key, path));
   uint64_t seed = 0, stream = 0;
@@ -123,7 +123,7 @@ double generator_parameter_count(models::ModelConfig mc) {
   for (int k = 1; k <= 3; ++k) {
     mc.ngf = k;
     p[k - 1] = static_cast<double>(
-        models::make_generator(mc, std::make_shared<Generator>(0))->parameter_count());
+        models::make_generator(mc, std::make_shared<Rng>(0))->parameter_count());
   }
   return p[0] * (x - 2) * (x - 3) / 2 - p[1] * (x - 1) * (x - 3) + p[2] * (x - 1) * (x - 2) / 2;
 }
@@ -250,7 +250,7 @@ std::shared_ptr<nn::Module> load_generator(const std::string& path, const std::s
                      std::to_string(static_cast<long long>(std::min(expected, 1e18))) + " " + name +
                      " parameters, the file holds " +
                      std::to_string(static_cast<long long>(file_params)));
-  auto net = models::make_generator(mc, std::make_shared<Generator>(0));
+  auto net = models::make_generator(mc, std::make_shared<Rng>(0));
   load_network(f, name, *net, path);
   net->eval();
   if (config_out) *config_out = mc;

@@ -73,7 +73,7 @@ class CycleGANStep {
   nn::Adam& opt_D() { return opt_D_; }
   ImagePool& pool_A() { return pool_A_; }
   ImagePool& pool_B() { return pool_B_; }
-  Generator& pool_rng() { return pool_rng_; }
+  Rng& pool_rng() { return pool_rng_; }
   void set_lr(double lr);
   // Called by step() after both backward passes and before the optimizer updates, once per
   // optimizer (G, then D): data-parallel training averages the gradients across ranks there.
@@ -93,7 +93,7 @@ class CycleGANStep {
   StepOptions options_;
   nn::Adam opt_G_, opt_D_;
   ImagePool pool_A_, pool_B_;
-  Generator pool_rng_;
+  Rng pool_rng_;
   std::function<void(nn::Adam&)> before_update_;
   int share_rank_ = 0, share_ranks_ = 1;
   bool timing_ = false;

@@ -7,7 +7,7 @@
 
 namespace gan::train {
 
-Tensor ImagePool::query(const Tensor& images, Generator& rng) {
+Tensor ImagePool::query(const Tensor& images, Rng& rng) {
   Tensor in = images.detach();
   if (capacity_ <= 0) return in;
   std::vector<Tensor> out;

@@ -17,7 +17,7 @@ class ImagePool {
 
   // images [N, C, H, W] (detached); returns [N, C, H, W] on the same device, cut from the graph.
   // The coin flips and indices come from rng.
-  Tensor query(const Tensor& images, Generator& rng);
+  Tensor query(const Tensor& images, Rng& rng);
 
   int capacity() const { return capacity_; }
   int size() const { return static_cast<int>(images_.size()); }

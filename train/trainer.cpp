@@ -38,7 +38,7 @@ std::vector<Tensor> load_samples(const DomainData& data, int n, const ImageTrans
                                  Device device) {
   ImageTransform fixed = t;
   fixed.train = false;
-  Generator unused(0);
+  Rng unused(0);
   std::vector<Tensor> out;
   for (size_t pick : spread_indices(data.size(), n)) {
     std::vector<float> px = transform_image(data.load(pick), fixed, unused);

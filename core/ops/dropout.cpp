@@ -1,4 +1,4 @@
-// dropout with a Philox mask drawn from one Generator stream. Kernel: kernels/cpu/dropout.h.
+// dropout with a Philox mask drawn from one Rng stream. Kernel: kernels/cpu/dropout.h.
 // The mask is a pure function of (seed, stream, element index), so the backward recomputes it
 // rather than keeping a mask buffer alive in the graph.
 #include <stdexcept>
@@ -57,7 +57,7 @@ Tensor shard_mask(const Tensor& x, const DropoutShard& sh, uint64_t seed, uint64
 DropoutShardGuard::DropoutShardGuard(const DropoutShard& shard) : prev_(t_shard) { t_shard = shard; }
 DropoutShardGuard::~DropoutShardGuard() { t_shard = prev_; }
 
-Tensor dropout(const Tensor& x, double p, bool training, Generator& g) {
+Tensor dropout(const Tensor& x, double p, bool training, Rng& g) {
   if (!x.defined()) throw std::invalid_argument("dropout: undefined tensor");
   if (!(p >= 0.0 && p <= 1.0))
     throw std::invalid_argument("dropout: probability must be in [0, 1], got " + std::to_string(p));

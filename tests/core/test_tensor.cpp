@@ -36,7 +36,7 @@ TEST_CASE("tensor data pointer checks the dtype", "[tensor]") {
 }
 
 TEST_CASE("random tensors are reproducible for a seed and follow their distribution", "[tensor][rng]") {
-  Generator g1(42), g2(42), g3(43);
+  Rng g1(42), g2(42), g3(43);
   auto a = Tensor::randn({10000}, g1).to_vector<double>();
   auto b = Tensor::randn({10000}, g2).to_vector<double>();
   auto c = Tensor::randn({10000}, g3).to_vector<double>();
@@ -52,7 +52,7 @@ TEST_CASE("random tensors are reproducible for a seed and follow their distribut
   // Successive draws from one generator differ (a new stream each).
   CHECK(Tensor::randn({100}, g1).to_vector<double>() != Tensor::randn({100}, g1).to_vector<double>());
 
-  Generator gu(7);
+  Rng gu(7);
   auto u = Tensor::uniform({10000}, gu, -2.0, 3.0).to_vector<double>();
   double lo = 1e9, hi = -1e9, um = 0;
   for (double v : u) { lo = std::min(lo, v); hi = std::max(hi, v); um += v; }
@@ -81,7 +81,7 @@ TEST_CASE("reshape and slice_batch are views sharing storage", "[tensor]") {
 }
 
 TEST_CASE("clone copies, detach shares, dtype casts round-trip", "[tensor]") {
-  Generator g(1);
+  Rng g(1);
   Tensor x = Tensor::randn({2, 3}, g);
   Tensor c = x.clone();
   CHECK_FALSE(c.same_storage(x));

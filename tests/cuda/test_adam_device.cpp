@@ -15,7 +15,7 @@ TEST_CASE("Adam step on cuda matches the cpu", "[cuda][adam]") {
   for (int64_t n : {int64_t(64), int64_t(37)}) {  // 37: not a multiple of 4, the scalar path
     for (double wd : {0.0, 0.01}) {
       INFO("n " << n << " weight_decay " << wd);
-      Generator g(21);
+      Rng g(21);
       Tensor p_cpu = Tensor::randn(Shape{n}, g);
       Tensor p_dev = p_cpu.to(Device::cuda).detach();
       const std::vector<double> initial = p_cpu.to_vector<double>();

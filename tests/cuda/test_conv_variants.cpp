@@ -49,7 +49,7 @@ struct DeviceBuffer {
 };
 
 std::vector<float> random_values(int64_t n, uint64_t seed) {
-  Generator g(seed);
+  Rng g(seed);
   return Tensor::uniform(Shape{n}, g, -1.0, 1.0).to_vector<float>();
 }
 std::vector<double> widen(const std::vector<float>& v) { return {v.begin(), v.end()}; }

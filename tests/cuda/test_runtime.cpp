@@ -83,7 +83,7 @@ TEST_CASE("cuda allocator: bins, reuse, no device malloc in a steady loop, stats
   }
 
   // A steady loop (the shape of a training step) allocates from the device only in its first pass.
-  Generator g(5);
+  Rng g(5);
   Tensor x = Tensor::randn(Shape{2, 3, 8, 8}, g).to(Device::cuda);
   auto step = [&] {
     Tensor w = Tensor::ones(Shape{3}, DType::f32, Device::cuda);
@@ -106,7 +106,7 @@ TEST_CASE("cuda allocator: bins, reuse, no device malloc in a steady loop, stats
 
 TEST_CASE("cuda tensors: round trips cpu -> cuda -> cpu keep every value", "[cuda][tensor]") {
   test::require_cuda_device_or_skip();
-  Generator g(11);
+  Rng g(11);
   for (int64_t n : {int64_t(1), int64_t(7), int64_t(4096), int64_t(100003)}) {
     Tensor h = Tensor::randn(Shape{n}, g);
     Tensor d = h.to(Device::cuda);
@@ -129,7 +129,7 @@ TEST_CASE("cuda tensors: round trips cpu -> cuda -> cpu keep every value", "[cud
 
 TEST_CASE("cuda kernels: unaligned views take the scalar paths and still match the cpu", "[cuda][tensor]") {
   test::require_cuda_device_or_skip();
-  Generator g(3);
+  Rng g(3);
   // Rows of 5 floats: row 1 starts 20 bytes into the buffer, not 16-byte aligned.
   Tensor a = Tensor::randn(Shape{3, 5}, g), b = Tensor::randn(Shape{3, 5}, g);
   Tensor av = a.slice_batch(1, 2), bv = b.slice_batch(1, 2);

@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // is about the decoder; the per-image limits are the decoder's.
     if (static_cast<long long>(img.width) * img.height <= 1 << 16 && img.width <= 1024 &&
         img.height <= 1024) {
-      gan::Generator rng(size);
+      gan::Rng rng(size);
       gan::train::ImageTransform t;
       t.load_size = 36;
       t.crop_size = 32;

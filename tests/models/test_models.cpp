@@ -47,7 +47,7 @@ int64_t patchgan_count(int c, int ndf) {
 }
 
 Tensor input(int n, int c, int s) {
-  Generator g(5);
+  Rng g(5);
   return Tensor::uniform({n, c, s, s}, g, -1, 1);
 }
 
@@ -56,14 +56,14 @@ Tensor input(int n, int c, int s) {
 TEST_CASE("unet: output shape at two sizes, values in (-1, 1)", "[models]") {
   NoGradGuard ng;
   for (int size : {32, 64}) {
-    UNetGenerator g(1, 4, size, std::make_shared<Generator>(0));
-    Generator init(1);
+    UNetGenerator g(1, 4, size, std::make_shared<Rng>(0));
+    Rng init(1);
     nn::init_parameters(g, init);
     Tensor y = g(input(2, 1, size));
     CHECK(y.shape() == Shape{2, 1, size, size});
     for (float v : y.to_vector<float>()) REQUIRE((v > -1.f && v < 1.f));
   }
-  UNetGenerator g3(3, 4, 32, std::make_shared<Generator>(0));
+  UNetGenerator g3(3, 4, 32, std::make_shared<Rng>(0));
   CHECK(g3(input(1, 3, 64)).shape() == Shape{1, 3, 64, 64});  // any multiple of the stride
   CHECK_THROWS_AS(g3(input(1, 3, 48)), std::invalid_argument);
   CHECK_THROWS_AS(UNetGenerator(1, 4, 48, nullptr), std::invalid_argument);

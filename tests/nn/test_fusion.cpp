@@ -28,7 +28,7 @@ TEST_CASE("InstanceNormAct gives the results of instance norm then the activatio
     INFO("variant " << variant << " (0: IN+ReLU, 1: IN+LeakyReLU affine, 2: IN+Dropout+ReLU)");
     const bool affine = variant == 1;
     const double slope = variant == 1 ? 0.2 : 0.0;
-    auto rng = std::make_shared<Generator>(11);
+    auto rng = std::make_shared<Rng>(11);
     // The unfused graph, as the reference model describes the layers...
     nn::Sequential plain;
     plain.emplace<nn::Conv2d>(3, 6, 3, 1, 1);
@@ -48,14 +48,14 @@ TEST_CASE("InstanceNormAct gives the results of instance norm then the activatio
     for (size_t i = 0; i < plain_params.size(); ++i)
       CHECK(plain_params[i].first == fused_params[i].first);  // checkpoint names unchanged
 
-    Generator g(2);
+    Rng g(2);
     Tensor x = Tensor::uniform(Shape{2, 3, 9, 7}, g, -1, 1);
     Tensor gy = Tensor::uniform(Shape{2, 6, 9, 7}, g, -1, 1);
     auto run = [&](nn::Sequential& s) {
-      Generator init(5);
+      Rng init(5);
       nn::init_parameters(s, init, 0.3);
       s.train(true);
-      *rng = Generator(11);  // the same dropout mask both times
+      *rng = Rng(11);  // the same dropout mask both times
       for (auto& p : s.parameters()) p.zero_grad();
       Tensor y = s.forward(x);
       ops::sum(ops::mul(y, gy)).backward();

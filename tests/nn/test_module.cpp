@@ -15,7 +15,7 @@ std::shared_ptr<Sequential> small_net() {
   net->emplace<InstanceNorm2d>(3);
   auto inner = net->add(std::make_shared<Sequential>());
   inner->emplace<ConvTranspose2d>(3, 2, 4, 2, 1);
-  inner->emplace<Dropout>(0.5, std::make_shared<Generator>(1));
+  inner->emplace<Dropout>(0.5, std::make_shared<Rng>(1));
   net->emplace<InstanceNorm2d>(2, true);
   return net;
 }
@@ -47,7 +47,7 @@ TEST_CASE("train/eval propagates to every descendant", "[nn]") {
 
 TEST_CASE("init draws conv weights N(0, 0.02), zero biases, reproducibly from the seed", "[nn]") {
   ConvTranspose2d a(16, 32, 4, 2, 1), b(16, 32, 4, 2, 1);
-  Generator g1(7), g2(7);
+  Rng g1(7), g2(7);
   init_parameters(a, g1);
   init_parameters(b, g2);
   auto w = a.weight().to_vector<float>();
@@ -58,13 +58,13 @@ TEST_CASE("init draws conv weights N(0, 0.02), zero biases, reproducibly from th
   CHECK(sd == Approx(0.02).epsilon(0.05));
   CHECK(w == b.weight().to_vector<float>());
   for (float v : a.bias().to_vector<float>()) CHECK(v == 0.f);
-  Generator g3(8);
+  Rng g3(8);
   init_parameters(b, g3);
   CHECK(w != b.weight().to_vector<float>());
 }
 
 TEST_CASE("Dropout is the identity in eval mode and drops about p when training", "[nn]") {
-  Dropout d(0.5, std::make_shared<Generator>(3));
+  Dropout d(0.5, std::make_shared<Rng>(3));
   Tensor x = Tensor::ones({1, 4, 16, 16});
   auto y = d(x).to_vector<float>();
   int zeros = 0;
@@ -83,7 +83,7 @@ TEST_CASE("Sequential chains its layers", "[nn]") {
   s.emplace<ReflectionPad2d>(1);
   s.emplace<Conv2d>(1, 2, 3, 2, 0);
   s.emplace<LeakyReLU>(0.2);
-  Generator g(0);
+  Rng g(0);
   init_parameters(s, g);
   Tensor x = Tensor::uniform({2, 1, 8, 8}, g, -1, 1);
   Tensor y = s(x);

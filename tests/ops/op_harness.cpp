@@ -22,7 +22,7 @@ double rel_l2(const std::vector<double>& a, const std::vector<double>& b) {
 }
 
 std::vector<Tensor> make_inputs(const OpCase& c, DType t, uint64_t seed) {
-  Generator g(seed);
+  Rng g(seed);
   std::vector<Tensor> xs;
   for (const InputSpec& s : c.inputs) {
     Tensor x = Tensor::uniform(s.shape, g, s.lo, s.hi, DType::f64);
@@ -74,7 +74,7 @@ void check_gradient(const OpCase& c) {
   for (size_t i = 0; i < xs.size(); ++i)
     if (c.inputs[i].differentiable) xs[i].set_requires_grad(true);
   Tensor y = c.op(xs);
-  Generator g(99);
+  Rng g(99);
   Tensor w = Tensor::uniform(y.shape(), g, -1.0, 1.0, DType::f64);  // loss = sum(y * w)
   Tensor loss = ops::sum(ops::mul(y, w));
   loss.backward();
@@ -136,7 +136,7 @@ void check_device(const OpCase& c) {
     CHECK(ef < 1e-5);
     if (!has_gradient(c)) continue;
 
-    Generator g(seed + 1);
+    Rng g(seed + 1);
     Tensor w = Tensor::uniform(yc.shape(), g, -1.0, 1.0);
     ops::sum(ops::mul(yc, w)).backward();
     ops::sum(ops::mul(yg, w.to(Device::cuda))).backward();

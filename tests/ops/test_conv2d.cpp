@@ -117,7 +117,7 @@ TEST_CASE("conv2d many chunks: forward and gradients match the loops", "[conv2d]
                         Conv{2, 64, 9, 9, 2, 3, 1, 1, true}}) {
     INFO(describe(c));
     for (DType t : {DType::f64, DType::f32}) {
-      Generator g(5);
+      Rng g(5);
       Tensor x = Tensor::uniform({c.n, c.c_in, c.h, c.w}, g, -1, 1, t).set_requires_grad(true);
       Tensor w = Tensor::uniform({c.c_out, c.c_in, c.k, c.k}, g, -1, 1, t).set_requires_grad(true);
       Tensor b = c.bias ? Tensor::uniform({c.c_out}, g, -1, 1, t) : Tensor();
@@ -140,7 +140,7 @@ TEST_CASE("conv2d many chunks: forward and gradients match the loops", "[conv2d]
 
 TEST_CASE("conv2d skips the data gradient when x needs none, and dw stays right", "[conv2d]") {
   Conv c{2, 5, 9, 7, 6, 3, 2, 1, true};
-  Generator g(11);
+  Rng g(11);
   Tensor x = Tensor::uniform({c.n, c.c_in, c.h, c.w}, g, -1, 1, DType::f64);  // no grad
   Tensor w = Tensor::uniform({c.c_out, c.c_in, c.k, c.k}, g, -1, 1, DType::f64).set_requires_grad(true);
   Tensor b = Tensor::uniform({c.c_out}, g, -1, 1, DType::f64).set_requires_grad(true);
@@ -182,7 +182,7 @@ TEST_CASE("conv2d on cuda follows the process's conv math (tf32: tensor cores)",
   } restore;
   // 64 output channels: the forward and weight-gradient GEMMs (64 rows) go to the TF32 variant;
   // the data gradient's 8 rows stay FP32.
-  Generator g(31);
+  Rng g(31);
   const Tensor x = Tensor::uniform({2, 8, 12, 12}, g, -1.0, 1.0);
   const Tensor w = Tensor::uniform({64, 8, 3, 3}, g, -1.0, 1.0);
   const Tensor up = Tensor::uniform({2, 64, 12, 12}, g, -1.0, 1.0);

@@ -52,7 +52,7 @@ TEST_CASE("conv2d and conv_transpose2d on small planes with many channels, two t
     INFO("x [" << g.n << "," << g.ci << "," << g.h << "," << g.w << "] -> " << g.co << " channels");
     for (DType t : {DType::f64, DType::f32}) {
       const double tol = t == DType::f64 ? 1e-12 : 1e-5;
-      Generator gen(4);
+      Rng gen(4);
       // conv2d: x (big side), w, gy (small side).
       Tensor x = Tensor::uniform({g.n, g.ci, g.h, g.w}, gen, -1, 1, t).set_requires_grad(true);
       Tensor w = Tensor::uniform({g.co, g.ci, g.k, g.k}, gen, -1, 1, t).set_requires_grad(true);

@@ -112,7 +112,7 @@ TEST_CASE("conv_transpose2d many chunks: forward and gradients match the loops",
                          ConvT{2, 3, 9, 7, 48, 3, 1, 1, 0, true}}) {
     INFO(describe(c));
     for (DType t : {DType::f64, DType::f32}) {
-      Generator g(6);
+      Rng g(6);
       Tensor x = Tensor::uniform({c.n, c.c_in, c.h, c.w}, g, -1, 1, t).set_requires_grad(true);
       Tensor w = Tensor::uniform({c.c_in, c.c_out, c.k, c.k}, g, -1, 1, t).set_requires_grad(true);
       Tensor b = c.bias ? Tensor::uniform({c.c_out}, g, -1, 1, t) : Tensor();
@@ -135,7 +135,7 @@ TEST_CASE("conv_transpose2d many chunks: forward and gradients match the loops",
 
 TEST_CASE("conv_transpose2d skips the data gradient when x needs none", "[conv_transpose2d]") {
   ConvT c{2, 4, 5, 6, 3, 3, 2, 1, 1, false};
-  Generator g(12);
+  Rng g(12);
   Tensor x = Tensor::uniform({c.n, c.c_in, c.h, c.w}, g, -1, 1, DType::f64);
   Tensor w = Tensor::uniform({c.c_in, c.c_out, c.k, c.k}, g, -1, 1, DType::f64).set_requires_grad(true);
   Tensor y = ops::conv_transpose2d(x, w, Tensor(), c.stride, c.pad, c.out_pad);

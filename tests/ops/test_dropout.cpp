@@ -31,7 +31,7 @@ std::vector<OpCase> dropout_cases() {
       // A fresh generator per call: the same mask every call, so finite differences see it too.
       r.push_back({"p " + std::to_string(p) + " " + s.str(), {InputSpec{s}},
                    [p](const std::vector<Tensor>& x) {
-                     Generator g(kSeed);
+                     Rng g(kSeed);
                      return ops::dropout(x[0], p, true, g);
                    },
                    [p](const std::vector<Tensor>& x) { return ref_dropout(x[0], p, 0); }});
@@ -47,7 +47,7 @@ TEST_CASE("dropout drops close to a fraction p and keeps the mean", "[dropout]")
   const int64_t n = 1 << 20;
   Tensor x = Tensor::ones(Shape{n});
   for (double p : {0.1, 0.5, 0.8}) {
-    Generator g(7);
+    Rng g(7);
     std::vector<float> y = ops::dropout(x, p, true, g).to_vector<float>();
     int64_t dropped = 0, wrong_scale = 0;
     double sum = 0;
@@ -66,19 +66,19 @@ TEST_CASE("dropout drops close to a fraction p and keeps the mean", "[dropout]")
 
 TEST_CASE("dropout: same seed and stream give the same mask, the next draw differs", "[dropout]") {
   Tensor x = Tensor::ones(Shape{4, 3, 16, 16});
-  Generator a(123), b(123);
+  Rng a(123), b(123);
   std::vector<float> a1 = ops::dropout(x, 0.5, true, a).to_vector<float>();
   std::vector<float> b1 = ops::dropout(x, 0.5, true, b).to_vector<float>();
   std::vector<float> a2 = ops::dropout(x, 0.5, true, a).to_vector<float>();
   CHECK(a1 == b1);
   CHECK(a1 != a2);
   CHECK(a.stream() == 2);
-  Generator c(124);
+  Rng c(124);
   CHECK(ops::dropout(x, 0.5, true, c).to_vector<float>() != a1);
 }
 
 TEST_CASE("dropout is the identity in eval mode and for p = 0, p = 1 gives zeros", "[dropout]") {
-  Generator g(1), gin(1);
+  Rng g(1), gin(1);
   Tensor x = Tensor::uniform(Shape{2, 3, 7, 5}, gin, -1, 1, DType::f64);
   x.set_requires_grad(true);
   for (auto [p, training] : {std::pair{0.5, false}, std::pair{0.0, true}}) {
@@ -98,7 +98,7 @@ TEST_CASE("dropout is the identity in eval mode and for p = 0, p = 1 gives zeros
 }
 
 TEST_CASE("dropout rejects p outside [0, 1]", "[dropout]") {
-  Generator g(1);
+  Rng g(1);
   Tensor x = Tensor::ones(Shape{3});
   CHECK_THROWS_WITH(ops::dropout(x, 1.5, true, g), Catch::Contains("dropout"));
   CHECK_THROWS_WITH(ops::dropout(x, -0.1, true, g), Catch::Contains("dropout"));

@@ -50,7 +50,7 @@ GAN_OP_CASES(instance_norm2d, instance_norm2d_cases)
 
 TEST_CASE("instance_norm2d float32 stays accurate on a large offset", "[instance_norm2d]") {
   // Planes of 1e4 + small noise: E[x^2] - E[x]^2 in float would lose every digit.
-  Generator g(3);
+  Rng g(3);
   Tensor x64 = ops::add(Tensor::uniform(Shape{2, 2, 32, 32}, g, -1, 1, DType::f64), 1e4);
   Tensor x32 = x64.to(DType::f32);
   Tensor ref = ref_instance_norm({x32.to(DType::f64)}, 1e-5);

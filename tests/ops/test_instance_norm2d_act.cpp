@@ -47,7 +47,7 @@ GAN_OP_CASES(instance_norm2d_act, instance_norm2d_act_cases)
 
 TEST_CASE("instance_norm2d_act equals instance_norm2d then the activation", "[instance_norm2d_act]") {
   // Large planes (the parallel path), float32, forward and all three gradients.
-  Generator g(5);
+  Rng g(5);
   for (double slope : {0.0, 0.2}) {
     Tensor x = Tensor::uniform(Shape{2, 8, 48, 40}, g, -2, 2);
     Tensor w = Tensor::uniform(Shape{8}, g, 0.5, 1.5), b = Tensor::uniform(Shape{8}, g, -0.5, 0.5);

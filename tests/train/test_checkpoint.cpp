@@ -31,7 +31,7 @@ struct Run {
       : nets(c.model, c.seed), step(nets, {}, {c.lr, c.beta1, c.beta2}, c.pool, 77) {}
   void train(int from, int to) {
     for (int s = from; s < to; ++s) {
-      Generator g(1000 + s);  // batch s depends only on s
+      Rng g(1000 + s);  // batch s depends only on s
       Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
       Tensor b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
       step.step(a, b);

@@ -36,7 +36,7 @@ TEST_CASE("step: every loss term equals its independent computation", "[train]")
   models::CycleGAN nets(tiny_model(), 11);
   nets.train(false);  // no dropout, so the recomputation sees the same networks
   CycleGANStep step(nets, {}, {}, 0, 1);
-  Generator g(2);
+  Rng g(2);
   Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
   StepLossTensors L = step.forward(a, b);
 
@@ -67,7 +67,7 @@ TEST_CASE("step: lsgan terms are mean squared errors to 1 and 0", "[train]") {
   StepOptions o;
   o.gan_loss = GanLoss::lsgan;
   CycleGANStep step(nets, o, {}, 0, 1);
-  Generator g(3);
+  Rng g(3);
   Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
   StepLossTensors L = step.forward(a, b);
   NoGradGuard ng;
@@ -80,7 +80,7 @@ TEST_CASE("step: lsgan terms are mean squared errors to 1 and 0", "[train]") {
 TEST_CASE("step: G loss reaches only generators, D loss only discriminators", "[train]") {
   models::CycleGAN nets(tiny_model(), 13);
   CycleGANStep step(nets, {}, {}, 0, 1);
-  Generator g(4);
+  Rng g(4);
   Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
   nets.train(false);
   StepLossTensors L = step.forward(a, b);
@@ -135,7 +135,7 @@ TEST_CASE("step: G loss reaches only generators, D loss only discriminators", "[
 TEST_CASE("step: with a pool, D sees pooled detached fakes and still trains", "[train]") {
   models::CycleGAN nets(tiny_model(), 14);
   CycleGANStep step(nets, {}, {}, 3, 1);
-  Generator g(5);
+  Rng g(5);
   for (int i = 0; i < 5; ++i) {
     Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
     StepLosses l = step.step(a, b);
@@ -153,7 +153,7 @@ TEST_CASE("tiny run learns B = inverted A: the cycle loss goes down", "[train][s
   nn::AdamOptions fast;
   fast.lr = 1e-3;  // a higher rate than the paper's so a few seconds suffice
   CycleGANStep step(nets, {}, fast, 0, 1);
-  Generator data(9);
+  Rng data(9);
   double first = 0, last = 0;
   const int steps = 150, window = 20;
   for (int s = 0; s < steps; ++s) {

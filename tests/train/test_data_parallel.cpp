@@ -101,13 +101,13 @@ TEST_CASE("data parallel: the ranks' shares of a step are the single-process bat
 TEST_CASE("data parallel: dropout of a rank's share draws the global batch's masks", "[train][dist]") {
   // The generator input [a; b] of a global batch of 2 per domain: samples a0 a1 b0 b1. Rank r of
   // 2 holds [a_r; b_r]: two segments of one sample.
-  Generator init(7);
+  Rng init(7);
   Tensor global = Tensor::uniform({4, 3, 5, 5}, init, 0.5, 1.5);
-  Generator g_one(99);
+  Rng g_one(99);
   Tensor want = ops::dropout(global, 0.5, true, g_one);
   for (int64_t rank = 0; rank < 2; ++rank) {
     Tensor share = ops::concat({global.slice_batch(rank, 1), global.slice_batch(2 + rank, 1)}, 0);
-    Generator g(99);
+    Rng g(99);
     Tensor got;
     {
       ops::DropoutShardGuard guard(ops::DropoutShard{rank, 2, 1});
@@ -119,7 +119,7 @@ TEST_CASE("data parallel: dropout of a rank's share draws the global batch's mas
     CHECK(g.stream() == g_one.stream());  // the same stream sequence on every rank
   }
   ops::DropoutShardGuard odd(ops::DropoutShard{0, 2, 3});
-  Generator g(1);
+  Rng g(1);
   CHECK_THROWS_AS(ops::dropout(global, 0.5, true, g), std::invalid_argument);
 }
 
@@ -152,7 +152,7 @@ TEST_CASE("data parallel: per-rank pools and generators in the checkpoint, anoth
   testing::TempDir dir;
   models::CycleGAN nets(testing::tiny_model(), 1);
   CycleGANStep step(nets, StepOptions{}, nn::AdamOptions{}, 3, 5);
-  Generator g(4);
+  Rng g(4);
   step.pool_A().query(Tensor::uniform({2, 1, 32, 32}, g, -1, 1), step.pool_rng());
   dist::RankState other;
   other.pool_b = Tensor::uniform({3, 1, 32, 32}, g, -1, 1);

@@ -13,7 +13,7 @@ float value(const Tensor& t, int i) { return t.to_vector<float>()[i * 4]; }
 
 TEST_CASE("pool: fills, then returns a stored image or the new one, half each", "[train]") {
   ImagePool pool(4);
-  Generator g(1);
+  Rng g(1);
   for (int i = 0; i < 4; ++i) CHECK(value(pool.query(image(float(i)), g), 0) == float(i));
   CHECK(pool.size() == 4);
   int from_pool = 0;
@@ -30,7 +30,7 @@ TEST_CASE("pool: fills, then returns a stored image or the new one, half each", 
 
 TEST_CASE("pool: capacity 0 passes images through; stacked/restore round-trips", "[train]") {
   ImagePool off(0);
-  Generator g(2);
+  Rng g(2);
   Tensor x = image(3.f);
   CHECK(off.query(x, g).same_storage(x));
   ImagePool pool(3);

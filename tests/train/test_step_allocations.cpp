@@ -19,7 +19,7 @@ TEST_CASE("a steady-state cpu training step makes no new system allocations", "[
     INFO(gen);
     models::CycleGAN nets(tiny_model(gen), 1);
     CycleGANStep step(nets, StepOptions{}, nn::AdamOptions{}, 0, 1);
-    Generator g(2);
+    Rng g(2);
     Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
     Tensor b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
     step.step(a, b);

@@ -32,7 +32,7 @@ void check_step_parity(const char* gen, int pool) {
   StepOptions options;
   nn::AdamOptions adam;
   CycleGANStep step_cpu(cpu, options, adam, pool, 5), step_dev(dev, options, adam, pool, 5);
-  Generator g(3);
+  Rng g(3);
   for (int s = 0; s < 3; ++s) {
     Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
     StepLosses lc = step_cpu.step(a, b);
@@ -89,7 +89,7 @@ TEST_CASE("training step on cuda: the steady state makes no new device allocatio
   models::CycleGAN nets(tiny_model("unet"), 1);
   nets.to(Device::cuda);
   CycleGANStep step(nets, StepOptions{}, nn::AdamOptions{}, 0, 1);
-  Generator g(2);
+  Rng g(2);
   Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1).to(Device::cuda);
   Tensor b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1).to(Device::cuda);
   step.step(a, b);

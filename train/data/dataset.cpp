@@ -164,7 +164,7 @@ Image pad_to_square_resized(const Image& img, int size) {
                        size);
 }
 
-std::vector<float> transform_image(const Image& img, const ImageTransform& t, Generator& rng) {
+std::vector<float> transform_image(const Image& img, const ImageTransform& t, Rng& rng) {
   check_transform(t);
   const Image converted = convert_channels(img, t.channels);
   const int S = t.crop_size, C = t.channels;

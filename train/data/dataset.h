@@ -47,7 +47,7 @@ io::Image resize_image(const io::Image& img, int width, int height);
 io::Image pad_to_square_resized(const io::Image& img, int size);
 // The whole transform of one image: [C, S, S] floats in [-1, 1] (CHW, S = crop_size).
 // `rng` supplies the crop offsets and the flip when t.train (unused otherwise).
-std::vector<float> transform_image(const io::Image& img, const ImageTransform& t, Generator& rng);
+std::vector<float> transform_image(const io::Image& img, const ImageTransform& t, Rng& rng);
 
 // ---- folders ---------------------------------------------------------------------------------
 // Image files (is_image_file_name) directly in `dir`, sorted by name, each checked with a cheap

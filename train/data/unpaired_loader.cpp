@@ -90,7 +90,7 @@ std::vector<size_t> UnpairedLoader::permutation(int64_t epoch, int domain) const
   const size_t n = domain == 0 ? a_->size() : b_->size();
   std::vector<size_t> p(n);
   for (size_t i = 0; i < n; ++i) p[i] = i;
-  Generator g(derive_seed({consumer_seed_, kPermutationTag, static_cast<uint64_t>(epoch),
+  Rng g(derive_seed({consumer_seed_, kPermutationTag, static_cast<uint64_t>(epoch),
                            static_cast<uint64_t>(domain)}));
   for (size_t i = n; i > 1; --i) std::swap(p[i - 1], p[g.uniform_int(i)]);
   return p;
@@ -120,7 +120,7 @@ UnpairedLoader::Batch UnpairedLoader::make_batch(const State& pos) const {
     for (int domain = 0; domain < 2; ++domain) {
       const DomainData& data = domain == 0 ? *a_ : *b_;
       const size_t index = domain == 0 ? index_a(pos.epoch, sample) : index_b(pos.epoch, sample);
-      Generator rng(derive_seed({consumer_seed_, kAugmentTag, static_cast<uint64_t>(pos.epoch),
+      Rng rng(derive_seed({consumer_seed_, kAugmentTag, static_cast<uint64_t>(pos.epoch),
                                  static_cast<uint64_t>(pos.step_in_epoch),
                                  static_cast<uint64_t>(in_global), static_cast<uint64_t>(domain)}));
       std::vector<float> x = transform_image(data.load(index), transform_, rng);

@@ -82,7 +82,7 @@ TEST_CASE("pad to square never stretches: a white rectangle keeps its proportion
   ImageTransform t;
   t.train = false;
   t.crop_size = 20;
-  gan::Generator rng(1);
+  gan::Rng rng(1);
   std::vector<float> v = transform_image(img, t, rng);
   REQUIRE(v.size() == 400);
   int white_rows = 0, white_cols_in_row10 = 0;
@@ -106,7 +106,7 @@ TEST_CASE("pad to square never stretches: a white rectangle keeps its proportion
 
 TEST_CASE("pad_to_square_resized equals pad_to_square then resize, without the padded canvas",
           "[dataset]") {
-  gan::Generator rng(7);
+  gan::Rng rng(7);
   const int shapes[][3] = {{40, 20, 1}, {20, 40, 3}, {7, 33, 1}, {64, 64, 1}, {1, 50, 3}, {50, 1, 1}};
   for (const auto& sh : shapes)
     for (int size : {8, 33, 64, 90}) {
@@ -147,7 +147,7 @@ TEST_CASE("transform_image: train crops and flips from the generator, reproducib
   int flipped = 0, crops_seen = 0;
   std::set<float> corners;
   for (uint64_t seed = 0; seed < 20; ++seed) {
-    gan::Generator g1(seed), g2(seed);
+    gan::Rng g1(seed), g2(seed);
     std::vector<float> a = transform_image(img, t, g1), b = transform_image(img, t, g2);
     CHECK(a == b);
     REQUIRE(a.size() == 24 * 24);
@@ -160,7 +160,7 @@ TEST_CASE("transform_image: train crops and flips from the generator, reproducib
   CHECK(flipped < 18);
   CHECK(corners.size() > 3);  // different crop offsets
   t.channels = 3;
-  gan::Generator g(3);
+  gan::Rng g(3);
   CHECK(transform_image(img, t, g).size() == 3 * 24 * 24);
   t.crop_size = 40;
   CHECK_THROWS_AS(transform_image(img, t, g), std::invalid_argument);

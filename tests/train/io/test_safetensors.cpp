@@ -37,7 +37,7 @@ std::string load_error(const std::string& path) {
 
 TEST_CASE("safetensors round trip keeps names, shapes, values, order and metadata", "[safetensors]") {
   TempDir dir;
-  gan::Generator g(7);
+  gan::Rng g(7);
   Tensor w = Tensor::randn(Shape{3, 2, 4, 4}, g);
   Tensor b = Tensor::randn(Shape{3}, g);
   Tensor d = Tensor::randn(Shape{2, 5}, g, DType::f64);
