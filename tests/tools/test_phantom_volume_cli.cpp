@@ -88,7 +88,7 @@ TEST_CASE("gan_eval volume mode: bad input exits 2 with a one-line message", "[c
   CHECK(lines(r.err) == 1);
   CHECK(r.err.find("NIfTI volumes") != std::string::npos);
 
-  r = run_tool("gan_phantom", "--out " + dir.file("x") + " --format dicom", dir);
+  r = run_tool("gan_phantom", "--out " + dir.file("x") + " --format analyze", dir);
   CHECK(r.code == 2);
   CHECK(lines(r.err) == 1);
   CHECK(r.err.find("--format") != std::string::npos);

@@ -120,5 +120,6 @@ TEST_CASE("phantom volume: testA/X and testB/X are the same subject in T1w and T
 TEST_CASE("phantom volume: --format names", "[phantom]") {
   CHECK(parse_phantom_format("png") == PhantomFormat::png);
   CHECK(parse_phantom_format("nifti") == PhantomFormat::nifti);
-  CHECK_THROWS_AS(parse_phantom_format("dicom"), gan::InputError);
+  CHECK(parse_phantom_format("dicom") == PhantomFormat::dicom);
+  CHECK_THROWS_AS(parse_phantom_format("analyze"), gan::InputError);
 }
