@@ -35,7 +35,7 @@ cd "$root"
 # The demo configuration: a U-Net CycleGAN at 128x128 (ngf/ndf 32), the seed tutorial's recipe
 # (BCE loss, lambda 10, identity 0.5, Adam 2e-4 / 0.5) without the image pool (the cheaper
 # single-forward step), on 6 + 6 training volumes x 12 axial slices: 8 epochs at the base
-# learning rate and 8 of linear decay = 1152 steps, about 4.5 minutes at 4.4 images/s on two
+# learning rate and 8 of linear decay = 1152 steps, about 3.6 minutes at 5.3 images/s on two
 # quiet cores; a slower machine stops at the 10-minute budget instead.
 size=128 ngf=32 subjects=6 slices=12 epochs=8 pool=0
 if ((smoke)); then
