@@ -69,6 +69,30 @@ __device__ __forceinline__ void b_coord(int t, int i, int& k, int& n) {
   }
 }
 
+// Global -> registers: thread t's share of the K slice starting at k0 of the tile at (m0, n0), in
+// the coalesced order of a_coord / b_coord; zero outside the problem (the padding, the ragged
+// edges). Both tiled kernels (FP32 here, TF32 in conv_wmma.cuh) load through it.
+template <class Tl, class P>
+__device__ __forceinline__ void load_slice_to_registers(const P& prob, int t, int m0, int n0, int k0,
+                                                        float (&ra)[Tl::kALoads], float (&rb)[Tl::kBLoads]) {
+  GAN_CONV_UNROLL
+  for (int i = 0; i < Tl::kALoads; ++i) {
+    int m, k;
+    a_coord<Tl, P::kAKFast>(t, i, m, k);
+    m += m0;
+    k += k0;
+    ra[i] = (m < prob.M && k < prob.k_end) ? prob.a(m, k) : 0.0f;
+  }
+  GAN_CONV_UNROLL
+  for (int i = 0; i < Tl::kBLoads; ++i) {
+    int k, n;
+    b_coord<Tl, P::kBNFast>(t, i, k, n);
+    n += n0;
+    k += k0;
+    rb[i] = (n < prob.N && k < prob.k_end) ? prob.b(k, n) : 0.0f;
+  }
+}
+
 // Grid: x over column tiles, y over row tiles, z as the problem's select() reads it (the stride
 // phase of a data gradient, the K split of a weight gradient). A block whose tile lies outside its
 // problem (a phase with fewer columns than the grid) leaves as a whole before any barrier.
@@ -85,24 +109,7 @@ __global__ void __launch_bounds__(256) conv_gemm_kernel(P prob) {
   const int t = threadIdx.x, tx = t % kCols, ty = t / kCols;
 
   float ra[Tl::kALoads], rb[Tl::kBLoads];
-  auto load_slice = [&](int k0) {
-    GAN_CONV_UNROLL
-    for (int i = 0; i < Tl::kALoads; ++i) {
-      int m, k;
-      a_coord<Tl, P::kAKFast>(t, i, m, k);
-      m += m0;
-      k += k0;
-      ra[i] = (m < prob.M && k < prob.k_end) ? prob.a(m, k) : 0.0f;
-    }
-    GAN_CONV_UNROLL
-    for (int i = 0; i < Tl::kBLoads; ++i) {
-      int k, n;
-      b_coord<Tl, P::kBNFast>(t, i, k, n);
-      n += n0;
-      k += k0;
-      rb[i] = (n < prob.N && k < prob.k_end) ? prob.b(k, n) : 0.0f;
-    }
-  };
+  auto load_slice = [&](int k0) { load_slice_to_registers<Tl>(prob, t, m0, n0, k0, ra, rb); };
 
   float acc[TM][TN];
   GAN_CONV_UNROLL

@@ -88,24 +88,7 @@ __global__ void __launch_bounds__(256) conv_wmma_kernel(P prob) {
 
   // Global -> registers, the same coalesced mapping as the FP32 kernel.
   float ra[Tl::kALoads], rb[Tl::kBLoads];
-  auto load_slice = [&](int k0) {
-    GAN_CONV_UNROLL
-    for (int i = 0; i < Tl::kALoads; ++i) {
-      int m, k;
-      a_coord<Tl, P::kAKFast>(t, i, m, k);
-      m += m0;
-      k += k0;
-      ra[i] = (m < prob.M && k < prob.k_end) ? prob.a(m, k) : 0.0f;
-    }
-    GAN_CONV_UNROLL
-    for (int i = 0; i < Tl::kBLoads; ++i) {
-      int k, n;
-      b_coord<Tl, P::kBNFast>(t, i, k, n);
-      n += n0;
-      k += k0;
-      rb[i] = (n < prob.N && k < prob.k_end) ? prob.b(k, n) : 0.0f;
-    }
-  };
+  auto load_slice = [&](int k0) { load_slice_to_registers<Tl>(prob, t, m0, n0, k0, ra, rb); };
 
   wmma::fragment<wmma::accumulator, 16, 16, 8, float> acc[FM][FN];
   GAN_CONV_UNROLL

@@ -25,4 +25,11 @@ inline ToolRun run_tool(const std::string& tool, const std::string& args, const 
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_bytes(out), read_bytes(err)};
 }
 
+// Number of lines of a tool's output (an error must be one line).
+inline int lines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
 }  // namespace gan::testing

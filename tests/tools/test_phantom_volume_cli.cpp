@@ -18,13 +18,8 @@ namespace fs = std::filesystem;
 namespace {
 
 using Run = gan::testing::ToolRun;
+using gan::testing::lines;
 using gan::testing::run_tool;
-
-int lines(const std::string& s) {
-  int n = 0;
-  for (char c : s) n += c == '\n';
-  return n;
-}
 
 }  // namespace
 
