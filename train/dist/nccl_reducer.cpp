@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace gan::cuda {
+namespace gan::kernels::cuda {
 cudaStream_t stream();  // the engine's one stream (kernels/cuda/launch.h, a CUDA-side header)
 }
 
@@ -34,7 +34,7 @@ NcclReducer::~NcclReducer() {
 }
 
 void NcclReducer::average(float* data, size_t n) {
-  cudaStream_t s = gan::cuda::stream();
+  cudaStream_t s = gan::kernels::cuda::stream();
   // ncclAvg (NCCL >= 2.10): the sum scaled by 1/size inside the reduction, one pass.
   check(ncclAllReduce(data, data, n, ncclFloat32, ncclAvg, comm_, s), "ncclAllReduce");
   if (cudaStreamSynchronize(s) != cudaSuccess)
