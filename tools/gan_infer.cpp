@@ -26,6 +26,7 @@
 #include "core/error.h"
 #include "train/checkpoint.h"
 #include "train/data/dataset.h"
+#include "train/data/domain_data.h"
 #include "train/data/intensity.h"
 #include "train/data/volume_slices.h"
 #include "train/io/dicom_io.h"
@@ -111,11 +112,9 @@ std::vector<float> translate_voxels(const Translator& t, const gan::io::Volume& 
   return result;
 }
 
-bool is_nifti_output(const std::string& out) { return gan::io::is_nifti_file_name(out); }
-
 void write_volume(const std::string& out, const gan::io::Volume& v, const std::vector<float>& voxels,
                   const gan::io::DicomSeriesFiles* source) {
-  if (is_nifti_output(out)) {
+  if (gan::io::is_nifti_file_name(out)) {
     gan::io::save_nifti(out, v, voxels);
   } else {
     gan::io::DicomWriteOptions options;
@@ -147,8 +146,9 @@ void translate_nifti_folder(const Translator& t, const std::vector<std::string>&
   for (const std::string& in : volumes) translate_nifti(t, in, (fs::path(out) / fs::path(in).filename()).string());
 }
 
-void translate_folder(const Translator& t, const std::string& in, const std::string& out) {
-  std::vector<std::string> files = gan::train::list_image_files(in);
+// The images `files` of folder `in` into `out`, as PNG files of the same names.
+void translate_folder(const Translator& t, const std::string& in, const std::vector<std::string>& files,
+                      const std::string& out) {
   make_folder(out);
   gan::train::Progress progress(std::cerr, in + ": image", "images", static_cast<int64_t>(files.size()),
                                 gan::train::is_terminal(std::cerr));
@@ -216,20 +216,16 @@ int main(int argc, char** argv) {
       const std::vector<std::string> images = gan::train::find_image_files(input);
       const std::vector<gan::io::DicomSeriesFiles> series =
           images.empty() ? gan::io::find_dicom_series(input) : std::vector<gan::io::DicomSeriesFiles>{};
-      std::vector<std::string> volumes;
-      for (const auto& e : fs::directory_iterator(input))
-        if (gan::io::is_nifti_file_name(e.path().string()) && e.path().filename().string()[0] != '.')
-          volumes.push_back(e.path().string());
-      std::sort(volumes.begin(), volumes.end());
+      const std::vector<std::string> volumes = gan::train::find_nifti_files(input);
       if (!images.empty()) {
-        translate_folder(t, input, output);
+        translate_folder(t, input, images, output);
       } else if (series.size() == 1) {
         translate_dicom(t, series[0], output);
       } else if (series.size() > 1) {
         throw gan::InputError(input + ": " + std::to_string(series.size()) +
                               " DICOM series in this folder; give the folder of one series");
       } else if (!volumes.empty()) {
-        if (is_nifti_output(output))
+        if (gan::io::is_nifti_file_name(output))
           throw gan::InputError(output + ": the input is a folder of volumes, so --output must be a folder");
         translate_nifti_folder(t, volumes, output);
       } else {

@@ -20,8 +20,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// "subj012.nii.gz" -> "subj012"; a DICOM folder -> its name.
+// "subj012.nii.gz" -> "subj012"; a DICOM series -> its folder's name, with the series UID when
+// the folder holds several series (find_volumes then names each "<folder> (series <uid>)").
 std::string stem_of(const gan::train::VolumeSource& s) {
+  if (s.kind == gan::train::VolumeSource::Kind::dicom) {
+    const std::string folder = fs::path(s.series.folder).filename().string();
+    return s.name == s.series.folder ? folder : folder + "_" + s.series.series_uid;
+  }
   std::string name = fs::path(s.path).filename().string();
   for (const char* ext : {".nii.gz", ".nii", ".NII.GZ", ".NII"}) {
     const std::string e(ext);

@@ -55,6 +55,10 @@ TEST_CASE("DICOM series: train from them, resume exactly, translate into DICOM a
   REQUIRE(run_tool("gan_phantom", "--out " + ph + " --format dicom --size 32 --slices 4 --subjects 1 --test-subjects 1",
                    dir).code == 0);
   REQUIRE(gan::io::is_dicom_file(first_file(ph + "/trainA/subj000_t1")));
+  // gan_slices names a series' slices after its folder.
+  REQUIRE(run_tool("gan_slices", "--input " + ph + "/trainA --output " + dir.file("slices"), dir).code == 0);
+  CHECK(fs::exists(dir.file("slices/subj000_t1_axial_000.png")));
+  CHECK(fs::exists(dir.file("slices/subj000_t1_axial_003.png")));
 
   const std::string train = "--data-a " + ph + "/trainA --data-b " + ph + "/trainB --size 32 --load-size 36 "
                             "--ngf 4 --ndf 4 --sample-every 0 --min-foreground 0 --out ";

@@ -29,7 +29,8 @@ constexpr int kCacheVersion = 1;
 
 // What identifies a source's content cheaply: total bytes and newest modification time.
 nlohmann::json source_stamp(const VolumeSource& s) {
-  std::vector<std::string> files = s.kind == VolumeSource::Kind::nifti ? std::vector<std::string>{s.path} : s.files;
+  const std::vector<std::string> files =
+      s.kind == VolumeSource::Kind::nifti ? std::vector<std::string>{s.path} : s.series.files;
   uint64_t bytes = 0;
   int64_t mtime_ns = 0;
   for (const std::string& f : files) {
@@ -45,28 +46,34 @@ nlohmann::json source_stamp(const VolumeSource& s) {
 
 io::Volume load_volume(const VolumeSource& s) {
   if (s.kind == VolumeSource::Kind::nifti) return io::load_nifti(s.path);
-  io::DicomSeriesFiles series;
-  series.folder = s.path;
-  series.series_uid = s.series_uid;
-  series.files = s.files;
-  return io::load_dicom_series(series);
+  return io::load_dicom_series(s.series);
+}
+
+std::vector<std::string> find_nifti_files(const std::string& dir) {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!name.empty() && name[0] != '.' && io::is_nifti_file_name(name) && entry.is_regular_file(ec))
+      files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
 }
 
 std::vector<VolumeSource> find_volumes(const std::string& dir) {
   std::vector<VolumeSource> out;
+  for (const std::string& file : find_nifti_files(dir)) {
+    VolumeSource s;
+    s.kind = VolumeSource::Kind::nifti;
+    s.name = s.path = file;
+    out.push_back(std::move(s));
+  }
   std::vector<std::string> subdirs;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.empty() || name[0] == '.') continue;
-    if (entry.is_directory(ec)) {
-      subdirs.push_back(entry.path().string());
-    } else if (io::is_nifti_file_name(name) && entry.is_regular_file(ec)) {
-      VolumeSource s;
-      s.kind = VolumeSource::Kind::nifti;
-      s.name = s.path = entry.path().string();
-      out.push_back(std::move(s));
-    }
+    if (!name.empty() && name[0] != '.' && entry.is_directory(ec)) subdirs.push_back(entry.path().string());
   }
   std::sort(subdirs.begin(), subdirs.end());
   subdirs.insert(subdirs.begin(), dir);  // DICOM files directly in dir, then each sub-folder
@@ -75,9 +82,7 @@ std::vector<VolumeSource> find_volumes(const std::string& dir) {
     for (const io::DicomSeriesFiles& series : found) {
       VolumeSource s;
       s.kind = VolumeSource::Kind::dicom;
-      s.path = folder;
-      s.series_uid = series.series_uid;
-      s.files = series.files;
+      s.series = series;
       s.name = found.size() == 1 ? folder : folder + " (series " + series.series_uid + ")";
       out.push_back(std::move(s));
     }
@@ -96,6 +101,7 @@ DomainData::DomainData(const std::string& dir, const DomainOptions& options)
   const std::vector<std::string> images = find_image_files(dir);
   const std::vector<VolumeSource> sources = find_volumes(dir);
   image_count_ = images.size();
+  std::vector<Item> slices;  // of the volumes, from the slice cache
   if (images.empty() && sources.empty())
     throw InputError(dir + ": no images (.png .jpg .jpeg .bmp), NIfTI volumes (.nii .nii.gz) or DICOM series here");
 
@@ -110,15 +116,14 @@ DomainData::DomainData(const std::string& dir, const DomainOptions& options)
                           {"sources", nlohmann::json::array()}};
     for (const VolumeSource& s : sources) key["sources"].push_back(source_stamp(s));
     cache_file_ = options_.cache_dir + "/" + options_.tag + ".slices";
-    cache_reused_ = reuse_cache(sources, key.dump());
-    if (!cache_reused_) build_cache(sources, key.dump());
+    std::optional<std::vector<Item>> reused = reuse_cache(sources, key.dump());
+    cache_reused_ = reused.has_value();
+    slices = cache_reused_ ? std::move(*reused) : build_cache(sources, key.dump());
     fd_ = ::open(cache_file_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw InputError(cache_file_ + ": " + std::strerror(errno));
   }
 
   // One list in name order: an image is one item, a volume its kept slices in slice order.
-  std::vector<Item> slices = std::move(items_);
-  items_.clear();
   size_t next_image = 0, next_slice = 0;
   for (size_t v = 0; v <= volumes_.size(); ++v) {
     const std::string* volume_name = v < volumes_.size() ? &volumes_[v].name : nullptr;
@@ -139,17 +144,18 @@ DomainData::~DomainData() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-bool DomainData::reuse_cache(const std::vector<VolumeSource>& sources, const std::string& key) {
+std::optional<std::vector<DomainData::Item>> DomainData::reuse_cache(const std::vector<VolumeSource>& sources, const std::string& key) {
   const std::string index_path = options_.cache_dir + "/" + options_.tag + ".json";
   std::error_code ec;
-  if (!fs::exists(index_path, ec) || !fs::exists(cache_file_, ec)) return false;
+  if (!fs::exists(index_path, ec) || !fs::exists(cache_file_, ec)) return std::nullopt;
   nlohmann::json index;
+  std::vector<Item> slices;
   try {
     index = nlohmann::json::parse(io::read_file(index_path));
-    if (index.at("key").get<std::string>() != key) return false;
+    if (index.at("key").get<std::string>() != key) return std::nullopt;
     uint64_t bytes = 0;
     volumes_.clear();
-    items_.clear();
+    slices.clear();
     for (const auto& v : index.at("volumes"))
       volumes_.push_back({v.at("name").get<std::string>(), v.at("slices").get<int>(), v.at("kept").get<int>()});
     for (const auto& s : index.at("items")) {
@@ -160,27 +166,27 @@ bool DomainData::reuse_cache(const std::vector<VolumeSource>& sources, const std
       it.height = s.at(3).get<int32_t>();
       it.offset = s.at(4).get<uint64_t>();
       if (it.volume < 0 || it.volume >= static_cast<int32_t>(volumes_.size()) || it.width < 1 || it.height < 1)
-        return false;
+        return std::nullopt;
       bytes = std::max<uint64_t>(bytes, it.offset + uint64_t(it.width) * it.height * sizeof(float));
-      items_.push_back(it);
+      slices.push_back(it);
     }
-    if (volumes_.size() != sources.size() || fs::file_size(cache_file_, ec) != bytes) return false;
+    if (volumes_.size() != sources.size() || fs::file_size(cache_file_, ec) != bytes) return std::nullopt;
   } catch (const std::exception&) {
-    return false;  // unreadable or stale index: rebuilt
+    return std::nullopt;  // unreadable or stale index: rebuilt
   }
   if (options_.log)
-    *options_.log << "data " << options_.tag << ": " << volumes_.size() << " volumes, " << items_.size()
+    *options_.log << "data " << options_.tag << ": " << volumes_.size() << " volumes, " << slices.size()
                   << " slices from the cache " << cache_file_ << "\n";
-  return true;
+  return slices;
 }
 
-void DomainData::build_cache(const std::vector<VolumeSource>& sources, const std::string& key) {
+std::vector<DomainData::Item> DomainData::build_cache(const std::vector<VolumeSource>& sources, const std::string& key) {
   std::ostream* log = options_.log;
   const std::string temp = cache_file_ + ".tmp";
   std::FILE* out = std::fopen(temp.c_str(), "wb");
   if (!out) throw InputError(temp + ": cannot write the slice cache: " + std::strerror(errno));
   volumes_.clear();
-  items_.clear();
+  std::vector<Item> slices;
   uint64_t offset = 0;
   const auto start = std::chrono::steady_clock::now();
   try {
@@ -206,7 +212,7 @@ void DomainData::build_cache(const std::vector<VolumeSource>& sources, const std
         it.volume = static_cast<int32_t>(v);
         it.slice = k, it.width = img.width, it.height = img.height, it.offset = offset;
         offset += img.pixels.size() * sizeof(float);
-        items_.push_back(it);
+        slices.push_back(it);
         ++summary.kept;
       }
       volumes_.push_back(summary);
@@ -234,8 +240,9 @@ void DomainData::build_cache(const std::vector<VolumeSource>& sources, const std
   nlohmann::json index = {{"key", key}, {"volumes", nlohmann::json::array()}, {"items", nlohmann::json::array()}};
   for (const VolumeSummary& s : volumes_)
     index["volumes"].push_back({{"name", s.name}, {"slices", s.slices}, {"kept", s.kept}});
-  for (const Item& it : items_) index["items"].push_back({it.volume, it.slice, it.width, it.height, it.offset});
+  for (const Item& it : slices) index["items"].push_back({it.volume, it.slice, it.width, it.height, it.offset});
   io::write_file_atomic(options_.cache_dir + "/" + options_.tag + ".json", index.dump() + "\n");
+  return slices;
 }
 
 io::Image DomainData::load(size_t i) const {

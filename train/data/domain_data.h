@@ -12,10 +12,12 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "train/data/volume_slices.h"
+#include "train/io/dicom_io.h"
 #include "train/io/image_io.h"
 #include "train/io/nifti_io.h"
 
@@ -35,13 +37,15 @@ struct DomainOptions {
 struct VolumeSource {
   enum class Kind { nifti, dicom } kind = Kind::nifti;
   std::string name;               // what logs and errors call it: the file, or folder + series
-  std::string path;               // NIfTI file, or the folder holding the series
-  std::string series_uid;         // DICOM only
-  std::vector<std::string> files; // DICOM only: the series' files
+  std::string path;               // NIfTI only: the file
+  io::DicomSeriesFiles series;    // DICOM only: the folder and the series' files
 };
 // Reads any volume source as voxels + NIfTI-style geometry (a DICOM series' LPS geometry is
 // converted to RAS). Throws gan::InputError naming the file.
 io::Volume load_volume(const VolumeSource& source);
+
+// The .nii / .nii.gz files directly in a folder (not hidden), sorted by name.
+std::vector<std::string> find_nifti_files(const std::string& dir);
 
 // The volumes of a folder, sorted by name: *.nii / *.nii.gz files, DICOM series among the files of
 // the folder (grouped by SeriesInstanceUID) and in each of its sub-folders.
@@ -78,8 +82,10 @@ class DomainData {
     int32_t slice = 0, width = 0, height = 0;
     uint64_t offset = 0;  // byte offset of the slice in the cache file
   };
-  void build_cache(const std::vector<VolumeSource>& sources, const std::string& key);
-  bool reuse_cache(const std::vector<VolumeSource>& sources, const std::string& key);
+  // Both fill volumes_ and return the cached slices, in volume and slice order; reuse_cache
+  // returns nothing when the cache is missing or stale.
+  std::vector<Item> build_cache(const std::vector<VolumeSource>& sources, const std::string& key);
+  std::optional<std::vector<Item>> reuse_cache(const std::vector<VolumeSource>& sources, const std::string& key);
 
   std::string dir_;
   DomainOptions options_;
