@@ -20,6 +20,7 @@
 
 #include "train/io/image_io.h"
 #include "train/io/safetensors.h"
+#include "tests/tools/spawn.h"
 #include "tests/train/temp_dir.h"
 
 using namespace gan;
@@ -27,6 +28,8 @@ namespace fs = std::filesystem;
 using gan::testing::read_bytes;
 
 namespace {
+
+using gan::testing::spawn;
 
 const std::string bin = GAN_BIN_DIR;
 const std::string root =
@@ -67,23 +70,6 @@ std::vector<std::string> train_args(const std::string& out, const std::string& e
   return a;
 }
 
-// Starts argv with stdout+stderr to log_path and the given extra environment.
-pid_t spawn(std::vector<std::string> argv, const std::string& log_path,
-            const std::vector<std::pair<std::string, std::string>>& env = {}) {
-  std::fflush(nullptr);  // or the child would write our buffered output into its log
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    FILE* f = std::freopen(log_path.c_str(), "w", stdout);
-    if (!f || ::dup2(::fileno(stdout), 2) < 0) ::_exit(127);
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> p;
-    for (auto& s : argv) p.push_back(s.data());
-    p.push_back(nullptr);
-    ::execv(p[0], p.data());
-    ::_exit(127);
-  }
-  return pid;
-}
 
 int wait_for(pid_t pid) {
   int status = 0;

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "tests/ops/op_harness.h"
+#include "tests/tools/spawn.h"
 #include "tests/train/temp_dir.h"
 #include "train/io/image_io.h"
 #include "train/io/safetensors.h"
@@ -78,31 +79,17 @@ std::vector<std::string> operator+(std::vector<std::string> a, const std::vector
   return a;
 }
 
-// Starts argv (PATH lookup) with stdout + stderr to log_path and the extra environment.
-pid_t spawn(std::vector<std::string> argv, const std::string& log_path,
-            const std::vector<std::pair<std::string, std::string>>& env = {}) {
-  std::fflush(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    FILE* f = std::freopen(log_path.c_str(), "w", stdout);
-    if (!f || ::dup2(::fileno(stdout), 2) < 0) ::_exit(127);
-    ::setpgid(0, 0);  // its own group: a failed test can end mpirun and its ranks together
-    for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
-    if (argv[0] == "mpirun") {
-      // Under AddressSanitizer (tools/sanitize.sh) the ranks run without LeakSanitizer: Open MPI
-      // keeps allocations of its dlopen'ed components past MPI_Finalize, reported as leaks in
-      // unknown modules that no suppression can name. The single-process runs of these tests
-      // (the same training code) keep leak checking on.
-      const char* asan = std::getenv("ASAN_OPTIONS");
-      ::setenv("ASAN_OPTIONS", (std::string(asan ? asan : "") + ":detect_leaks=0").c_str(), 1);
-    }
-    std::vector<char*> p;
-    for (auto& s : argv) p.push_back(s.data());
-    p.push_back(nullptr);
-    ::execvp(p[0], p.data());
-    ::_exit(127);
+// gan::testing::spawn, with one addition for mpirun: under AddressSanitizer (tools/sanitize.sh)
+// the ranks run without LeakSanitizer: Open MPI keeps allocations of its dlopen'ed components past
+// MPI_Finalize, reported as leaks in unknown modules that no suppression can name. The
+// single-process runs of these tests (the same training code) keep leak checking on.
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log_path,
+            std::vector<std::pair<std::string, std::string>> env = {}) {
+  if (argv[0] == "mpirun") {
+    const char* asan = std::getenv("ASAN_OPTIONS");
+    env.push_back({"ASAN_OPTIONS", std::string(asan ? asan : "") + ":detect_leaks=0"});
   }
-  return pid;
+  return gan::testing::spawn(argv, log_path, env);
 }
 
 // Exit code of the process, or -1 if it ran past timeout_s (then its group is killed).
