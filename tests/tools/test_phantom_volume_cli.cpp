@@ -58,6 +58,19 @@ TEST_CASE("gan_phantom --format nifti + gan_eval: volumes written, scored per vo
   CHECK(b["mean"]["psnr"].get<double>() < 100.0);
   CHECK(b["mean"]["mae"].get<double>() > 0.0);
 
+  // With --input: the structure score of the predictions (here the T1w inputs themselves: 1) and
+  // of the real T2w volumes, per volume and pooled.
+  r = run_tool("gan_eval", "--pred " + out + "/testA --target " + out + "/testB --input " + out + "/testA --json " +
+                               dir.file("s.json") + " --csv " + dir.file("s.csv"), dir);
+  REQUIRE(r.code == 0);
+  CHECK(r.out.find("pooled over 2 volumes: edge_corr with the input") != std::string::npos);
+  nlohmann::json s = nlohmann::json::parse(gan::testing::read_bytes(dir.file("s.json")));
+  CHECK(s["pooled"]["edge_corr"].get<double>() == Approx(1.0).epsilon(1e-6));
+  CHECK(s["mean"]["edge_corr_target"].get<double>() > 0.2);
+  CHECK(s["pooled"]["edge_corr_target"].get<double>() < 0.95);
+  CHECK(gan::testing::read_bytes(dir.file("s.csv")).rfind("name,psnr,ssim,mae,psnr_fg,ssim_fg,mae_fg,edge_corr,"
+                                                          "edge_corr_target\n", 0) == 0);
+
   // Single files.
   r = run_tool("gan_eval", "--pred " + out + "/testA/subj002.nii.gz --target " + out + "/testB/subj002.nii.gz", dir);
   CHECK(r.code == 0);
@@ -82,6 +95,10 @@ TEST_CASE("gan_eval volume mode: bad input exits 2 with a one-line message", "[c
   CHECK(r.code == 2);
   CHECK(lines(r.err) == 1);
   CHECK(r.err.find("NIfTI volumes") != std::string::npos);
+  r = run_tool("gan_eval", "--pred " + a + "/testB --target " + a + "/testB --input " + png + "/testA", dir);
+  CHECK(r.code == 2);
+  CHECK(lines(r.err) == 1);
+  CHECK(r.err.find("--input " + png + "/testA is not NIfTI volumes") != std::string::npos);
 
   r = run_tool("gan_phantom", "--out " + dir.file("x") + " --format analyze", dir);
   CHECK(r.code == 2);

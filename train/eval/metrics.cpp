@@ -9,10 +9,6 @@
 
 namespace gan::train {
 
-namespace {
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-}
-
 double mean_squared_error(const float* a, const float* b, size_t n, const uint8_t* mask) {
   double sum = 0;
   size_t count = 0;

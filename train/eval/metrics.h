@@ -4,12 +4,14 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 namespace gan::train {
 
 // PSNR of identical images is infinite; reports (JSON, CSV, means) cap it at this value.
 constexpr double kPsnrCap = 100.0;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // Mean of the squared / absolute differences over the pixels where mask != 0 (all if mask is null).
 // NaN when the mask selects no pixel.
@@ -40,6 +42,10 @@ double wasserstein_1d(std::vector<float> a, std::vector<float> b);
 struct ImageMetrics {
   double psnr = 0, ssim = 0, mae = 0;           // whole slice
   double psnr_fg = 0, ssim_fg = 0, mae_fg = 0;  // inside the foreground mask of the reference
+  // The structure scores (structure_score.h) against the translation's input, set by the reports
+  // when an input is given, else NaN: edge_corr of the prediction (or translation), and the same
+  // score of the real target, the value a true image of the target contrast reaches.
+  double edge_corr = kNaN, edge_corr_target = kNaN;
 };
 // pred against reference (height x width each); the mask comes from the reference.
 ImageMetrics compare_images(const float* pred, const float* reference, int height, int width);

@@ -14,14 +14,13 @@ namespace gan::train {
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 std::string dims_text(const io::Volume& v) {
   return std::to_string(v.nx) + "x" + std::to_string(v.ny) + "x" + std::to_string(v.nz);
 }
 
-// The scores of one axial slice (height ny, width nx), its foreground from the target.
-VolumeSums score_slice(const float* p, const float* t, int nx, int ny) {
+// The scores of one axial slice (height ny, width nx), its foreground from the target; the structure
+// sums (with an input slice) over the input's foreground.
+VolumeSums score_slice(const float* p, const float* t, const float* in, int nx, int ny) {
   const size_t n = static_cast<size_t>(nx) * ny;
   std::vector<uint8_t> mask = foreground_mask(t, ny, nx);
   VolumeSums s;
@@ -38,6 +37,11 @@ VolumeSums score_slice(const float* p, const float* t, int nx, int ny) {
     const double fg = ssim(p, t, ny, nx, mask.data());
     if (!std::isnan(fg)) s.ssim_fg = fg, s.slices_fg = 1;
   }
+  if (in) {
+    const std::vector<uint8_t> input_mask = foreground_mask(in, ny, nx);
+    s.edges = edge_sums(in, p, ny, nx, input_mask.data());
+    s.edges_target = edge_sums(in, t, ny, nx, input_mask.data());
+  }
   return s;
 }
 
@@ -47,6 +51,7 @@ VolumeSums& VolumeSums::operator+=(const VolumeSums& o) {
   squared += o.squared, absolute += o.absolute, squared_fg += o.squared_fg, absolute_fg += o.absolute_fg;
   voxels += o.voxels, voxels_fg += o.voxels_fg;
   ssim += o.ssim, ssim_fg += o.ssim_fg, slices += o.slices, slices_fg += o.slices_fg;
+  edges += o.edges, edges_target += o.edges_target;
   return *this;
 }
 
@@ -59,17 +64,19 @@ ImageMetrics metrics_from_sums(const VolumeSums& s) {
   m.psnr_fg = psnr_from_mse(mean(s.squared_fg, static_cast<double>(s.voxels_fg)));
   m.mae_fg = mean(s.absolute_fg, static_cast<double>(s.voxels_fg));
   m.ssim_fg = mean(s.ssim_fg, s.slices_fg);
+  m.edge_corr = s.edges.correlation();
+  m.edge_corr_target = s.edges_target.correlation();
   return m;
 }
 
-VolumeSums score_volume(const float* pred, const float* target, int nx, int ny, int nz) {
+VolumeSums score_volume(const float* pred, const float* target, int nx, int ny, int nz, const float* input) {
   const size_t plane = static_cast<size_t>(nx) * ny;
   std::vector<VolumeSums> per_slice(static_cast<size_t>(nz));
   std::string error;
 #pragma omp parallel for schedule(dynamic)
   for (int z = 0; z < nz; ++z) {
     try {
-      per_slice[z] = score_slice(pred + plane * z, target + plane * z, nx, ny);
+      per_slice[z] = score_slice(pred + plane * z, target + plane * z, input ? input + plane * z : nullptr, nx, ny);
     } catch (const std::exception& e) {
 #pragma omp critical(volume_metrics_error)
       if (error.empty()) error = e.what();

@@ -5,6 +5,8 @@
 //   SSIM:       the mean of the 2-D ssim() of the axial slices (the volume's third axis) that have
 //               foreground; *_fg uses each slice's mask.
 //   Foreground: foreground_mask() of each normalised target slice.
+//   edge_corr:  with an input volume, structure_score.h over every axial slice, pooled: the
+//               correlation of all the foreground pixels' gradient magnitudes (the input's mask).
 #pragma once
 #include <array>
 #include <cstddef>
@@ -13,6 +15,7 @@
 
 #include "train/data/intensity.h"
 #include "train/eval/metrics.h"
+#include "train/eval/structure_score.h"
 #include "train/io/nifti_io.h"
 
 namespace gan::train {
@@ -25,13 +28,16 @@ struct VolumeSums {
   size_t voxels = 0, voxels_fg = 0;
   double ssim = 0, ssim_fg = 0;            // sums over the slices with foreground
   int slices = 0, slices_fg = 0;           // slices summed into ssim / ssim_fg (ssim_fg may be NaN on a slice)
+  EdgeSums edges, edges_target;            // gradient magnitudes of pred / target vs input (when given)
   VolumeSums& operator+=(const VolumeSums& o);
 };
 // The metrics of pooled sums (a single volume's sums give that volume's metrics).
 ImageMetrics metrics_from_sums(const VolumeSums& sums);
 
-// Scores pred against target, both already in [0, 1], nx * ny * nz voxels, x fastest.
-VolumeSums score_volume(const float* pred, const float* target, int nx, int ny, int nz);
+// Scores pred against target, both already in [0, 1], nx * ny * nz voxels, x fastest. With an
+// input (the same grid, in [0, 1]), also the structure sums of pred and target against it.
+VolumeSums score_volume(const float* pred, const float* target, int nx, int ny, int nz,
+                        const float* input = nullptr);
 
 // Maps each volume to [0, 1] with its own robust_window and scores them (the grid must match:
 // require_same_grid with the names "pred" and "target").

@@ -46,35 +46,50 @@ void require_names(const std::vector<std::string>& a, const std::string& a_dir, 
     if (!have.count(name)) throw InputError((fs::path(b_dir) / name).string() + ": missing (present in " + a_dir + ")");
 }
 
-// The (pred, target) file pairs and the row name of each.
+// The (pred, target[, input]) files and the row name of each.
 struct VolumePair {
-  std::string name, pred, target;
+  std::string name, pred, target, input;  // input empty: none given
 };
 
-std::vector<VolumePair> pair_volumes(const std::string& pred, const std::string& target) {
-  const bool pred_folder = is_folder(pred), target_folder = is_folder(target);
-  if (pred_folder != target_folder) {
-    throw InputError("--pred " + pred + " is a " + (pred_folder ? "folder" : "file") + " but --target " + target +
-                     " is a " + (target_folder ? "folder" : "file") + ": give two NIfTI files or two folders of them");
-  }
-  if (!pred_folder) return {{fs::path(pred).filename().string(), pred, target}};
+// "--<flag> <path> is a folder but --pred <pred> is a file: ..." unless both are of one kind.
+void require_same_kind(const std::string& flag, const std::string& path, bool folder, const std::string& pred,
+                       bool pred_folder) {
+  if (folder == pred_folder) return;
+  throw InputError("--" + flag + " " + path + " is a " + (folder ? "folder" : "file") + " but --pred " + pred +
+                   " is a " + (pred_folder ? "folder" : "file") + ": give NIfTI files or folders of them");
+}
+
+std::vector<VolumePair> pair_volumes(const std::string& pred, const std::string& target, const std::string& input) {
+  const bool pred_folder = is_folder(pred);
+  require_same_kind("target", target, is_folder(target), pred, pred_folder);
+  if (!input.empty()) require_same_kind("input", input, is_folder(input), pred, pred_folder);
+  if (!pred_folder) return {{fs::path(pred).filename().string(), pred, target, input}};
   std::vector<std::string> p = nifti_names_in(pred), t = nifti_names_in(target);
   require_names(p, pred, t, target);
   require_names(t, target, p, pred);
+  if (!input.empty()) require_names(p, pred, nifti_names_in(input), input);
   std::vector<VolumePair> pairs;
-  for (const auto& name : p) pairs.push_back({name, (fs::path(pred) / name).string(), (fs::path(target) / name).string()});
+  for (const auto& name : p)
+    pairs.push_back({name, (fs::path(pred) / name).string(), (fs::path(target) / name).string(),
+                     input.empty() ? "" : (fs::path(input) / name).string()});
   return pairs;
 }
 
-// Loads, checks the grid, normalises (see evaluate_paired_volumes) and scores one pair.
+// Loads, checks the grids, normalises (see evaluate_paired_volumes) and scores one pair.
 VolumeSums score_pair(const VolumePair& pair, PredTransform transform) {
   io::Volume p = io::load_nifti(pair.pred), t = io::load_nifti(pair.target);
   require_same_grid(p, pair.pred, t, pair.target);
-  if (transform == PredTransform::none) return compare_volumes(p, t);
+  if (transform == PredTransform::none && pair.input.empty()) return compare_volumes(p, t);
   std::vector<float> t01 = to_unit_range(t.voxels, robust_window(t.voxels));
   std::vector<float> p01 = to_unit_range(p.voxels, robust_window(p.voxels));
-  invert_foreground_volume(p01, p.nx, p.ny, p.nz);
-  return score_volume(p01.data(), t01.data(), t.nx, t.ny, t.nz);
+  if (transform == PredTransform::invert) invert_foreground_volume(p01, p.nx, p.ny, p.nz);
+  std::vector<float> in01;
+  if (!pair.input.empty()) {
+    io::Volume in = io::load_nifti(pair.input);
+    require_same_grid(in, pair.input, p, pair.pred);
+    in01 = to_unit_range(in.voxels, robust_window(in.voxels));
+  }
+  return score_volume(p01.data(), t01.data(), t.nx, t.ny, t.nz, in01.empty() ? nullptr : in01.data());
 }
 
 }  // namespace
@@ -94,11 +109,12 @@ bool is_volume_input(const std::string& path) {
   return volumes;
 }
 
-VolumeReport evaluate_paired_volumes(const std::string& pred, const std::string& target, PredTransform transform) {
+VolumeReport evaluate_paired_volumes(const std::string& pred, const std::string& target, PredTransform transform,
+                                     const std::string& input) {
   VolumeReport report;
-  report.paired.pred_dir = pred, report.paired.target_dir = target;
+  report.paired.pred_dir = pred, report.paired.target_dir = target, report.paired.input_dir = input;
   VolumeSums pooled;
-  for (const VolumePair& pair : pair_volumes(pred, target)) {
+  for (const VolumePair& pair : pair_volumes(pred, target, input)) {
     VolumeSums sums = score_pair(pair, transform);
     pooled += sums;
     report.paired.images.push_back({pair.name, metrics_from_sums(sums)});
@@ -111,7 +127,7 @@ VolumeReport evaluate_paired_volumes(const std::string& pred, const std::string&
 nlohmann::json to_json(const VolumeReport& report) {
   nlohmann::json j = to_json(report.paired);
   j["kind"] = "volume";
-  j["pooled"] = to_json(report.pooled);
+  j["pooled"] = to_json(report.pooled, report.paired.edge_columns());
   return j;
 }
 

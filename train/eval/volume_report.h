@@ -25,11 +25,16 @@ bool is_volume_input(const std::string& path);
 // pred and target: two NIfTI files, or two folders whose NIfTI files are matched by name (each file
 // needs a same-named partner, else gan::InputError naming the missing one). Every pair must be on
 // the same grid (require_same_grid). Each is mapped to [0, 1] with its own robust_window; the
-// invert baseline then takes 1 - x inside each slice's foreground of the prediction.
+// invert baseline then takes 1 - x inside each slice's foreground of the prediction. With an
+// input (a NIfTI file when pred is one, else a folder with a same-named partner of every
+// prediction, on the same grid, mapped to [0, 1] with its own window), each volume also gets
+// edge_corr and edge_corr_target, pooled over its axial slices.
 VolumeReport evaluate_paired_volumes(const std::string& pred, const std::string& target,
-                                     PredTransform transform = PredTransform::none);
+                                     PredTransform transform = PredTransform::none,
+                                     const std::string& input = "");
 
-// to_json(report.paired) plus "kind": "volume" and "pooled": {metrics}.
+// to_json(report.paired) plus "kind": "volume" and "pooled": {metrics, and the structure scores
+// when there is an input}.
 nlohmann::json to_json(const VolumeReport& report);
 
 }  // namespace gan::train
