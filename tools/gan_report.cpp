@@ -3,6 +3,8 @@
 // slices: input | translated | ground truth.
 //   gan_report --run RUN_DIR --out REPORT_DIR --eval model=model.json --eval identity=id.json
 //              --input testA --pred pred --target testB [--rows 6]
+// Or the PNG chart of tools/quality.sh (scores against training minutes, one line per recipe):
+//   gan_report --quality OUT/quality.csv --out OUT/quality.png
 // Bad input prints one line and exits with code 2.
 #include <CLI/CLI.hpp>
 #include <cstdio>
@@ -14,6 +16,7 @@
 #include "core/error.h"
 #include "train/data/dataset.h"
 #include "train/report/image_grid.h"
+#include "train/report/quality_chart.h"
 #include "train/report/report.h"
 
 namespace fs = std::filesystem;
@@ -61,12 +64,16 @@ std::string metrics_table(const std::vector<std::string>& evals) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string run, out, input, pred, target, title = "T1 -> T2 translation report";
+  std::string run, out, input, pred, target, quality, title = "T1 -> T2 translation report";
   std::vector<std::string> evals;
   int rows = 6;
-  CLI::App app{"Writes an HTML report: training curves and samples, metric tables, test grid."};
-  app.add_option("--run", run, "Run dir written by gan_train")->required();
-  app.add_option("--out", out, "Report folder (index.html and test_grid.png go there)")->required();
+  CLI::App app{"Writes an HTML report: training curves and samples, metric tables, test grid; or, with "
+               "--quality, the PNG chart of a tools/quality.sh run."};
+  app.add_option("--run", run, "Run dir written by gan_train (required without --quality)");
+  app.add_option("--out", out, "Report folder (index.html and test_grid.png go there); with --quality, the PNG file")
+      ->required();
+  app.add_option("--quality", quality,
+                 "quality.csv of tools/quality.sh: draw its scores against training minutes into --out (PNG)");
   app.add_option("--eval", evals, "NAME=FILE: a gan_eval --json file (repeat for baselines)");
   app.add_option("--input", input, "Folder of test inputs (for the grid)");
   app.add_option("--pred", pred, "Folder of translated test images (same names as --input)");
@@ -82,6 +89,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
+    if (!quality.empty()) {
+      if (!run.empty()) throw InputError("--quality draws a chart: give it without --run");
+      io::save_png(out, train::quality_chart(train::read_quality_csv(quality)).image(), 8);
+      std::printf("gan_report: wrote %s\n", out.c_str());
+      return 0;
+    }
+    if (run.empty()) throw InputError("--run: required (or --quality CSV for the chart of tools/quality.sh)");
     std::vector<train::ReportSection> sections;
     if (!evals.empty()) sections.push_back({"Paired test set: model vs baselines", metrics_table(evals)});
     if (!input.empty() && !pred.empty() && !target.empty()) {

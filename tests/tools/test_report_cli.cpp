@@ -1,4 +1,4 @@
-// gan_eval --baseline invert and gan_report as the demo uses them.
+// gan_eval --baseline invert and gan_report as the demo and tools/quality.sh use them.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -64,4 +64,24 @@ TEST_CASE("gan_report writes index.html with the metric table, test grid and tra
   CHECK(run("gan_report", "--run " + run_dir + " --out " + report + " --eval identity=" + dir.file("missing.json"), dir,
             &err) == 2);
   CHECK(err.find("missing.json") != std::string::npos);
+}
+
+TEST_CASE("gan_report --quality draws quality.csv as a PNG, and bad input exits 2 with one line", "[cli][report]") {
+  gan::testing::TempDir dir;
+  gan::testing::write_bytes(dir.file("q.csv"),
+                            "recipe,kind,minutes,train_minutes,steps,psnr,ssim,mae,fg_psnr,fg_ssim,fg_mae,edge_corr,"
+                            "edge_corr_target\nidentity,baseline,,,,16,0.3,0.1,12,0.03,0.2,1,0.6\n"
+                            "seed,model,5,5.0,400,18,0.6,0.05,15,0.42,0.1,0.7,0.6\n");
+  std::string err;
+  REQUIRE(run("gan_report", "--quality " + dir.file("q.csv") + " --out " + dir.file("q.png"), dir, &err) == 0);
+  CHECK(fs::file_size(dir.file("q.png")) > 1000);
+  for (const std::string& args : {"--quality " + dir.file("none.csv") + " --out " + dir.file("x.png"),
+                                  "--quality " + dir.file("q.csv") + " --run " + dir.path.string() + " --out " +
+                                      dir.file("x.png"),
+                                  "--out " + dir.file("x.png")}) {
+    INFO(args);
+    CHECK(run("gan_report", args, dir, &err) == 2);
+    CHECK(gan::testing::lines(err) == 1);
+  }
+  CHECK_FALSE(fs::exists(dir.file("x.png")));
 }

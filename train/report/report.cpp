@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "train/io/atomic_file.h"
+#include "train/report/chart_scale.h"
 
 namespace fs = std::filesystem;
 
@@ -66,21 +67,6 @@ CsvTable read_csv(const std::string& path) {
   return t;
 }
 
-// "Nice" tick step (1, 2 or 5 times a power of ten) giving about `target` ticks over span.
-static double tick_step(double span, int target) {
-  if (!(span > 0)) return 1.0;
-  double raw = span / target, p = std::pow(10.0, std::floor(std::log10(raw)));
-  double m = raw / p;
-  return (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * p;
-}
-
-static std::string fmt(double v) {
-  char b[32];
-  if (v != 0 && (std::fabs(v) >= 1e5 || std::fabs(v) < 1e-3)) std::snprintf(b, sizeof b, "%.2g", v);
-  else std::snprintf(b, sizeof b, "%.4g", v);
-  return b;
-}
-
 std::string svg_line_chart(const std::vector<Series>& series, const std::string& title,
                            const std::string& x_label, int width, int height) {
   static const char* colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
@@ -108,14 +94,14 @@ std::string svg_line_chart(const std::vector<Series>& series, const std::string&
   auto X = [&](double v) { return L + (v - x0) / (x1 - x0) * (R - L); };
   auto Y = [&](double v) { return B - (v - y0) / (y1 - y0) * (B - T); };
   // grid and ticks
-  double sy = tick_step(y1 - y0, 5);
+  double sy = nice_tick_step(y1 - y0, 5);
   for (double v = std::ceil(y0 / sy) * sy; v <= y1 + 1e-12; v += sy)
     o << "<line x1='" << L << "' x2='" << R << "' y1='" << Y(v) << "' y2='" << Y(v)
       << "' stroke='#eee'/><text x='" << L - 4 << "' y='" << Y(v) + 4
-      << "' text-anchor='end'>" << fmt(v) << "</text>";
-  double sx = tick_step(x1 - x0, 6);
+      << "' text-anchor='end'>" << tick_label(v) << "</text>";
+  double sx = nice_tick_step(x1 - x0, 6);
   for (double v = std::ceil(x0 / sx) * sx; v <= x1 + 1e-12; v += sx)
-    o << "<text x='" << X(v) << "' y='" << B + 14 << "' text-anchor='middle'>" << fmt(v) << "</text>";
+    o << "<text x='" << X(v) << "' y='" << B + 14 << "' text-anchor='middle'>" << tick_label(v) << "</text>";
   o << "<rect x='" << L << "' y='" << T << "' width='" << R - L << "' height='" << B - T
     << "' fill='none' stroke='#888'/>"
     << "<text x='" << (L + R) / 2 << "' y='" << height - 4 << "' text-anchor='middle'>"

@@ -58,7 +58,8 @@ std::vector<float> blurred(const std::vector<float>& img, int n) {
       double s = 0;
       for (int i = -1; i <= 1; ++i)
         for (int j = -1; j <= 1; ++j)
-          s += k[i + 1] * k[j + 1] * img[static_cast<size_t>(std::clamp(y + i, 0, n - 1)) * n + std::clamp(x + j, 0, n - 1)];
+          s += k[i + 1] * k[j + 1] *
+               img[static_cast<size_t>(std::clamp(y + i, 0, n - 1)) * n + std::clamp(x + j, 0, n - 1)];
       out[static_cast<size_t>(y) * n + x] = static_cast<float>(s / 16);
     }
   return out;
@@ -94,7 +95,8 @@ void reference_values(const std::vector<float>& a, const std::vector<float>& b, 
                       const std::vector<uint8_t>& mask, std::vector<double>& va, std::vector<double>& vb) {
   for (int y = 1; y < h - 1; ++y)
     for (int x = 1; x < w - 1; ++x)
-      if (mask[static_cast<size_t>(y) * w + x]) va.push_back(sobel_reference(a, w, y, x)), vb.push_back(sobel_reference(b, w, y, x));
+      if (mask[static_cast<size_t>(y) * w + x])
+        va.push_back(sobel_reference(a, w, y, x)), vb.push_back(sobel_reference(b, w, y, x));
 }
 
 }  // namespace
