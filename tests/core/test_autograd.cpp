@@ -32,7 +32,7 @@ TEST_CASE("diamond graph: gradients meet where paths join", "[autograd]") {
   CHECK(g[1] == Approx(6 * 1.5 + 3));
 }
 
-TEST_CASE("no_grad records nothing; detach cuts the graph", "[autograd]") {
+TEST_CASE("no_grad records nothing, detach cuts the graph", "[autograd]") {
   Tensor x = vec({1.0, 2.0});
   {
     NoGradGuard ng;

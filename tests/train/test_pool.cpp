@@ -28,7 +28,7 @@ TEST_CASE("pool: fills, then returns a stored image or the new one, half each", 
   CHECK(pool.size() == 4);
 }
 
-TEST_CASE("pool: capacity 0 passes images through; stacked/restore round-trips", "[train]") {
+TEST_CASE("pool: capacity 0 passes images through, stacked/restore round-trips", "[train]") {
   ImagePool off(0);
   Rng g(2);
   Tensor x = image(3.f);

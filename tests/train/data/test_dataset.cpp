@@ -257,7 +257,7 @@ TEST_CASE("UnpairedLoader: epoch length, coverage, determinism and exact resume"
                   InputError);
 }
 
-TEST_CASE("UnpairedLoader: a decode failure reaches the caller; destruction mid-stream is clean", "[dataset]") {
+TEST_CASE("UnpairedLoader: a decode failure reaches the caller, destruction mid-stream is clean", "[dataset]") {
   TempDir dir;
   make_folder(dir, "a", 2);
   make_folder(dir, "b", 2);

@@ -91,7 +91,7 @@ TEST_CASE("DomainData: slices are normalised per volume, kept in float, in slice
   }
 }
 
-TEST_CASE("DomainData: images and volumes mixed, in name order; the cache is reused until a source changes", "[domain_data]") {
+TEST_CASE("DomainData: images and volumes mixed, in name order, the cache is reused until a source changes", "[domain_data]") {
   TempDir dir;
   fs::create_directories(dir.path / "m");
   io::Volume v = make_head_volume(8, 8, 4, 1, 1, 1);
@@ -131,7 +131,7 @@ TEST_CASE("DomainData: images and volumes mixed, in name order; the cache is reu
   CHECK(changed.load(2).pixels != first);
 }
 
-TEST_CASE("DomainData: mostly-empty slices are skipped; errors name the folder", "[domain_data]") {
+TEST_CASE("DomainData: mostly-empty slices are skipped, errors name the folder", "[domain_data]") {
   TempDir dir;
   fs::create_directories(dir.path / "e");
   io::Volume v = make_head_volume(10, 10, 5, 1, 1, 1);

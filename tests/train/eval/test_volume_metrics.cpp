@@ -126,7 +126,7 @@ TEST_CASE("volume metrics: dims or affine mismatch is a one-line error naming bo
   CHECK_NOTHROW(require_same_grid(a, "p", c, "t"));
 }
 
-TEST_CASE("volume report: folders matched by name, one row per volume; a missing partner is named", "[metrics]") {
+TEST_CASE("volume report: folders matched by name, one row per volume, a missing partner is named", "[metrics]") {
   gan::testing::TempDir dir;
   fs::create_directories(dir.path / "p"), fs::create_directories(dir.path / "t");
   gan::io::Volume v = head_volume();

@@ -47,7 +47,7 @@ void write_reference(const std::string& path, int nx, int ny, int nz, float slop
 
 }  // namespace
 
-TEST_CASE("nifti load applies scaling; save round trip keeps geometry and values", "[nifti]") {
+TEST_CASE("nifti load applies scaling, save round trip keeps geometry and values", "[nifti]") {
   TempDir dir;
   for (const char* ext : {".nii", ".nii.gz"}) {
     INFO(ext);
@@ -144,7 +144,7 @@ TEST_CASE("nifti: truncated, missing, unsupported and 4-D files give InputError"
   CHECK_FALSE(is_nifti_file_name("a.gz"));
 }
 
-TEST_CASE("nifti: non-finite voxels read as 0 and counted; none finite is an InputError", "[nifti]") {
+TEST_CASE("nifti: non-finite voxels read as 0 and counted, none finite is an InputError", "[nifti]") {
   TempDir dir;
   const std::string src = dir.file("src.nii");
   write_reference(src, 5, 4, 3, 1.f, 0.f);

@@ -44,7 +44,7 @@ TEST_CASE("phantom volume: slice k is render_phantom_slice of slice k, voxel (x,
   }
 }
 
-TEST_CASE("phantom volume: written float32 voxels equal the rendered ones; header geometry as documented",
+TEST_CASE("phantom volume: written float32 voxels equal the rendered ones, header geometry as documented",
           "[phantom]") {
   gan::testing::TempDir dir;
   PhantomOptions o = small_volume_options(dir.path / "ph");
@@ -93,7 +93,7 @@ TEST_CASE("phantom volume: the same options give the same bytes", "[phantom]") {
   }
 }
 
-TEST_CASE("phantom volume: testA/X and testB/X are the same subject in T1w and T2w; training domains disjoint",
+TEST_CASE("phantom volume: testA/X and testB/X are the same subject in T1w and T2w, training domains disjoint",
           "[phantom]") {
   PhantomOptions o = small_volume_options("unused");
   o.subjects = 2, o.test_subjects = 2;
