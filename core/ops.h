@@ -97,4 +97,24 @@ Tensor mse_loss(const Tensor& pred, const Tensor& target);
 Tensor mse_loss(const Tensor& pred, double target);
 Tensor l1_loss(const Tensor& pred, const Tensor& target);
 
+// ---- structure similarity (core/ops/ssim.cpp, gradient_correlation.cpp) --------------------
+// Compositions of the ops above (conv2d, concat, instance_norm2d, mul, div, mean ...): no kernels
+// of their own, so both devices and the backward come with their parts. x and y are [N, C, H, W]
+// of the same shape; the result has one element. Images are taken to live in [-1, 1].
+//
+// Mean structural similarity (Wang et al. 2004): per (n, c) plane, a window x window Gaussian
+// (sigma 1.5) gives the local means, variances and covariance, each valid window position (no
+// padding) scores (2 mu_x mu_y + C1)(2 s_xy + C2) / ((mu_x^2 + mu_y^2 + C1)(s_x^2 + s_y^2 + C2))
+// with C1 = (0.01 L)^2, C2 = (0.03 L)^2 and data range L = 2; the result is the mean over all
+// positions and planes, 1 for x == y. The default window is the paper's 11; window is odd and
+// at most H and W (pass 7 for planes smaller than 11).
+Tensor ssim(const Tensor& x, const Tensor& y, int window = 11);
+// Normalised gradient correlation (Penney et al. 1998): forward differences
+// dx(i, j) = x(i, j + 1) - x(i, j) and dy(i, j) = x(i + 1, j) - x(i, j) on the (H-1) x (W-1)
+// grid where both exist; per (n, c) plane and direction, the normalised cross-correlation of
+// the centred gradients of x and y, cov / sqrt((var_x + eps)(var_y + eps)) (biased variances);
+// the result is the mean over planes and both directions, in [-1, 1]: 1 when y = a x + b with
+// a > 0, -1 with a < 0, and 0 for a flat plane. H, W >= 2.
+Tensor gradient_correlation(const Tensor& x, const Tensor& y, double eps = 1e-6);
+
 }  // namespace gan::ops

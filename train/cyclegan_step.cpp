@@ -1,5 +1,6 @@
 #include "train/cyclegan_step.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <stdexcept>
@@ -45,6 +46,21 @@ GanLoss parse_gan_loss(const std::string& s) {
 
 const char* gan_loss_name(GanLoss l) { return l == GanLoss::bce ? "bce" : "lsgan"; }
 
+StructureLoss parse_structure_loss(const std::string& s) {
+  if (s == "none") return StructureLoss::none;
+  if (s == "ssim") return StructureLoss::ssim;
+  if (s == "ngc") return StructureLoss::ngc;
+  throw std::invalid_argument("--structure-loss must be none, ssim or ngc, got '" + s + "'");
+}
+
+const char* structure_loss_name(StructureLoss l) {
+  switch (l) {
+    case StructureLoss::ssim: return "ssim";
+    case StructureLoss::ngc: return "ngc";
+    default: return "none";
+  }
+}
+
 const char* StepLosses::csv_header() {
   return "adv_AB,adv_BA,cycle_A,cycle_B,identity_A,identity_B,loss_G,D_A,D_B";
 }
@@ -53,6 +69,14 @@ std::string StepLosses::csv_row() const {
   char buf[320];
   std::snprintf(buf, sizeof buf, "%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g", adv_AB, adv_BA,
                 cycle_A, cycle_B, identity_A, identity_B, loss_G, D_A, D_B);
+  return buf;
+}
+
+const char* StepLosses::structure_csv_header() { return "structure_A,structure_B"; }
+
+std::string StepLosses::structure_csv_row() const {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6g,%.6g", structure_A, structure_B);
   return buf;
 }
 
@@ -74,6 +98,27 @@ void CycleGANStep::set_lr(double lr) {
 Tensor CycleGANStep::adv(const Tensor& logits, double target) const {
   return options_.gan_loss == GanLoss::bce ? ops::bce_with_logits(logits, target)
                                            : ops::mse_loss(logits, target);
+}
+
+void CycleGANStep::add_structure_terms(StepLossTensors& L, const Tensor& a, const Tensor& b,
+                                       const Tensor& fake_A, const Tensor& fake_B,
+                                       const Tensor& cyc_A, const Tensor& cyc_B,
+                                       const Tensor& id_A, const Tensor& id_B) const {
+  auto one_minus = [](const Tensor& similarity) { return ops::affine(similarity, -1.0, 1.0); };
+  if (options_.structure_loss == StructureLoss::ngc) {
+    L.structure_A = one_minus(ops::gradient_correlation(a, fake_B));
+    L.structure_B = one_minus(ops::gradient_correlation(b, fake_A));
+    return;
+  }
+  // The paper's 11x11 window; the smaller 7x7 one on planes too small for it.
+  const int window = std::min(a.size(2), a.size(3)) >= 11 ? 11 : 7;
+  L.structure_A = one_minus(ops::ssim(cyc_A, a, window));
+  L.structure_B = one_minus(ops::ssim(cyc_B, b, window));
+  if (id_A.defined()) {
+    const double lam_id = options_.lambda_identity;
+    L.structure_A = ops::add(L.structure_A, ops::mul(one_minus(ops::ssim(id_A, a, window)), lam_id));
+    L.structure_B = ops::add(L.structure_B, ops::mul(one_minus(ops::ssim(id_B, b, window)), lam_id));
+  }
 }
 
 StepLossTensors CycleGANStep::forward(const Tensor& a, const Tensor& b) {
@@ -119,6 +164,12 @@ StepLossTensors CycleGANStep::forward(const Tensor& a, const Tensor& b) {
     L.identity_A = ops::l1_loss(id_A, a);
     L.identity_B = ops::l1_loss(id_B, b);
     loss_G = ops::add(loss_G, ops::mul(ops::add(L.identity_A, L.identity_B), lam_id));
+    clock.charge(T.losses);
+  }
+  if (options_.structure_on()) {
+    add_structure_terms(L, a, b, fake_A, fake_B, cyc_A, cyc_B, id_A, id_B);
+    loss_G = ops::add(loss_G, ops::mul(ops::add(L.structure_A, L.structure_B),
+                                       options_.lambda_structure));
     clock.charge(T.losses);
   }
   L.loss_G = loss_G;
@@ -167,6 +218,10 @@ StepLosses CycleGANStep::step(const Tensor& a, const Tensor& b) {
   if (L.identity_A.defined()) {
     r.identity_A = L.identity_A.item();
     r.identity_B = L.identity_B.item();
+  }
+  if (L.structure_A.defined()) {
+    r.structure_A = L.structure_A.item();
+    r.structure_B = L.structure_B.item();
   }
   r.loss_G = L.loss_G.item();
   r.D_A = L.D_A.item();

@@ -4,7 +4,17 @@
 //   id_A = G_BA(A), id_B = G_AB(B)
 //   loss_G = adv(D_B(fake_B), 1) + adv(D_A(fake_A), 1) + lambda (|cyc_A - A| + |cyc_B - B|)
 //            + lambda_id lambda (|id_B - B| + |id_A - A|)              (L1 = mean abs error)
+//            + lambda_s (structure_A + structure_B)        (optional structure terms, below)
 //   loss_D = 0.5 (adv(D_A(A), 1) + adv(D_A(f_A), 0)) + 0.5 (adv(D_B(B), 1) + adv(D_B(f_B), 0))
+// The structure terms (StructureLoss, lambda_s = lambda_structure; core/ops.h ssim and
+// gradient_correlation) keep anatomy sharp and in place, which the L1 terms alone let blur:
+//   ssim: structure_A = (1 - SSIM(cyc_A, A)) + lambda_id (1 - SSIM(id_A, A)), structure_B alike:
+//         an SSIM term beside each L1 cycle and identity term (the identity part only when the
+//         identity pass runs, lambda_id lambda > 0). 11x11 window (7x7 on planes under 11).
+//   ngc:  structure_A = 1 - NGC(A, fake_B), structure_B = 1 - NGC(B, fake_A): each translation
+//         keeps its input's edges (normalised gradient correlation; signed, so an edge whose
+//         contrast flips between T1 and T2 counts against the translation).
+// With StructureLoss::none or lambda_s = 0 none of it is computed: the step is the plain one.
 // loss_G's backward reaches only generator parameters (retaining the graph), loss_D's only
 // discriminator parameters; then both Adams step. Without an image pool f_A/f_B are the very
 // D outputs the generator loss used; with one, D runs again on detached fakes from the pool.
@@ -25,10 +35,17 @@ enum class GanLoss { bce, lsgan };  // bce: sigmoid cross-entropy on logits; lsg
 GanLoss parse_gan_loss(const std::string& s);  // throws std::invalid_argument
 const char* gan_loss_name(GanLoss l);
 
+enum class StructureLoss { none, ssim, ngc };  // the structure terms above
+StructureLoss parse_structure_loss(const std::string& s);  // throws std::invalid_argument
+const char* structure_loss_name(StructureLoss l);
+
 struct StepOptions {
   GanLoss gan_loss = GanLoss::bce;
   double lambda_cycle = 10.0;
   double lambda_identity = 0.5;  // relative to lambda_cycle
+  StructureLoss structure_loss = StructureLoss::none;
+  double lambda_structure = 1.0;
+  bool structure_on() const { return structure_loss != StructureLoss::none && lambda_structure > 0; }
 };
 
 // The loss terms of one step, as tensors (one element each) of the step's graph.
@@ -36,14 +53,19 @@ struct StepLossTensors {
   Tensor adv_AB, adv_BA;  // generator adversarial terms: adv(D_B(fake_B), 1), adv(D_A(fake_A), 1)
   Tensor cycle_A, cycle_B, identity_A, identity_B;  // L1 terms, unweighted
   Tensor loss_G, D_A, D_B, loss_D;                  // D_A, D_B: each 0.5 (real + fake)
+  Tensor structure_A, structure_B;  // unweighted by lambda_structure; undefined when off
 };
 
 // The same terms as numbers, for logs.
 struct StepLosses {
   double adv_AB = 0, adv_BA = 0, cycle_A = 0, cycle_B = 0, identity_A = 0, identity_B = 0;
   double loss_G = 0, D_A = 0, D_B = 0;
+  double structure_A = 0, structure_B = 0;  // 0 when the structure terms are off
   static const char* csv_header();  // "adv_AB,adv_BA,...,D_B"
   std::string csv_row() const;
+  // The structure columns, which losses.csv appends after all others when they are on.
+  static const char* structure_csv_header();  // "structure_A,structure_B"
+  std::string structure_csv_row() const;
 };
 
 // Wall-clock seconds of the phases of the last step(), when timing is on (set_timing). On cuda
@@ -88,6 +110,10 @@ class CycleGANStep {
 
  private:
   Tensor adv(const Tensor& logits, double target) const;
+  // Sets L.structure_A and L.structure_B (the header's definitions); id_A, id_B may be undefined.
+  void add_structure_terms(StepLossTensors& L, const Tensor& a, const Tensor& b,
+                           const Tensor& fake_A, const Tensor& fake_B, const Tensor& cyc_A,
+                           const Tensor& cyc_B, const Tensor& id_A, const Tensor& id_B) const;
 
   models::CycleGAN& nets_;
   StepOptions options_;

@@ -38,6 +38,9 @@ void TrainConfig::validate() const {
   if (pool < 0) bad("--pool must be >= 0");
   if (!(lr > 0)) bad("--lr must be positive");
   if (lambda_cycle < 0 || lambda_identity < 0) bad("--lambda values must be >= 0");
+  if (structure_loss != "none" && structure_loss != "ssim" && structure_loss != "ngc")
+    bad("--structure-loss must be none, ssim or ngc, got '" + structure_loss + "'");
+  if (!(lambda_structure >= 0)) bad("--lambda-structure must be >= 0");
 }
 
 std::string TrainConfig::to_json() const {
@@ -74,6 +77,8 @@ std::string TrainConfig::to_json() const {
   j["beta2"] = beta2;
   j["lambda_cycle"] = lambda_cycle;
   j["lambda_identity"] = lambda_identity;
+  j["structure_loss"] = structure_loss;
+  j["lambda_structure"] = lambda_structure;
   return j.dump(2);
 }
 
@@ -150,6 +155,8 @@ TrainConfig TrainConfig::from_json(const std::string& text, const std::string& w
     get("beta2", c.beta2);
     get("lambda_cycle", c.lambda_cycle);
     get("lambda_identity", c.lambda_identity);
+    get("structure_loss", c.structure_loss);
+    get("lambda_structure", c.lambda_structure);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(what + ": bad training config: " + e.what());
   }

@@ -72,7 +72,8 @@ void check_losses(const StepLosses& l, int64_t step) {
   const std::pair<const char*, double> terms[] = {
       {"adv_AB", l.adv_AB},         {"adv_BA", l.adv_BA},         {"cycle_A", l.cycle_A},
       {"cycle_B", l.cycle_B},       {"identity_A", l.identity_A}, {"identity_B", l.identity_B},
-      {"loss_G", l.loss_G},         {"D_A", l.D_A},               {"D_B", l.D_B}};
+      {"loss_G", l.loss_G},         {"D_A", l.D_A},               {"D_B", l.D_B},
+      {"structure_A", l.structure_A}, {"structure_B", l.structure_B}};
   for (const auto& [name, v] : terms)
     if (!std::isfinite(v))
       throw NonFiniteError("step " + std::to_string(step) + ": loss term " + name + " is " +
@@ -124,6 +125,8 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
   nets_ = std::make_unique<models::CycleGAN>(config_.model, config_.seed);
   nets_->to(device_);
   StepOptions so{parse_gan_loss(config_.gan_loss), config_.lambda_cycle, config_.lambda_identity};
+  so.structure_loss = parse_structure_loss(config_.structure_loss);
+  so.lambda_structure = config_.lambda_structure;
   nn::AdamOptions adam{config_.lr, config_.beta1, config_.beta2, 1e-8, 0.0};
   // Each rank's pool draws its own coin flips; rank 0 (and a single process) keeps the seed of
   // runs before data parallelism.
@@ -172,7 +175,9 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
   if (!csv_) throw InputError(csv_path + ": cannot open for writing");
   if (fresh)
     csv_ << "step,epoch," << StepLosses::csv_header() << ",lr,seconds"
-         << (config_.log_grad_norm ? ",grad_norm_G,grad_norm_D" : "") << "\n";
+         << (config_.log_grad_norm ? ",grad_norm_G,grad_norm_D" : "")
+         << (step_->options().structure_on() ? std::string(",") + StepLosses::structure_csv_header() : "")
+         << "\n";
   // Open MPI hands ranks a pseudo-terminal even when mpirun's output goes to a file: several
   // ranks always log whole lines.
   tty_ = isatty(fileno(stdout)) != 0 && !comm_->distributed();
@@ -355,6 +360,7 @@ void Trainer::run() {
     if (root()) {
       csv_ << global_step_ << "," << epoch << "," << last.csv_row() << "," << lr << "," << secs;
       if (config_.log_grad_norm) csv_ << "," << grad_norm_G_ << "," << grad_norm_D_;
+      if (step_->options().structure_on()) csv_ << "," << last.structure_csv_row();
       csv_ << "\n";
       log_progress(last, epoch, secs, false);
     }

@@ -107,6 +107,26 @@ TEST_CASE("gan_train: a bad flag value is a one-line error with exit code 2", "[
   check_error(run(bin + "/gan_train --data-a x"), "--data-b");
   check_error(run(train_args(root + "/A", root + "/B", root + "/o7") + " --conv-math fp16"),
               "--conv-math");
+  check_error(run(train_args(root + "/A", root + "/B", root + "/o8") + " --structure-loss edges"),
+              "--structure-loss");
+  check_error(run(train_args(root + "/A", root + "/B", root + "/o9") + " --lambda-structure -1"),
+              "--lambda-structure");
+}
+
+TEST_CASE("gan_train: --structure-loss ssim trains and logs its terms", "[tools]") {
+  setup();
+  const std::string out = root + "/structure";
+  REQUIRE(run(train_args(root + "/A", root + "/B", out) +
+              " --structure-loss ssim --lambda-structure 2").code == 0);
+  std::ifstream csv(out + "/losses.csv");
+  std::string header;
+  std::getline(csv, header);
+  const std::string tail = ",seconds,structure_A,structure_B";
+  INFO(header);
+  CHECK((header.size() > tail.size() && header.substr(header.size() - tail.size()) == tail));
+  std::ifstream config(out + "/config.json");
+  std::string json((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+  CHECK(json.find("\"structure_loss\": \"ssim\"") != std::string::npos);
 }
 
 TEST_CASE("gan_train: --device cuda without a usable GPU", "[tools]") {

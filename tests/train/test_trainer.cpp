@@ -1,7 +1,9 @@
-// The Trainer end to end on tiny PNG folders: run dir files, and bitwise-exact --resume through
-// the data loader.
+// The Trainer end to end on tiny PNG folders: run dir files, bitwise-exact --resume through the
+// data loader, and the structure-loss settings in losses.csv and config.json.
 #include <catch2/catch.hpp>
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <unistd.h>
 
@@ -109,4 +111,62 @@ TEST_CASE("trainer: from folders of NIfTI volumes, and resume is bitwise the sam
   second.run();
   require_same_parameters(straight, second);
   fs::remove_all(root);
+}
+
+TEST_CASE("trainer: a structure loss appends its columns to losses.csv and survives resume", "[train]") {
+  const std::string root = (fs::temp_directory_path() / ("gan_trainer_struct_" + std::to_string(getpid()))).string();
+  const std::string data = make_data(root + "/data");
+  std::ostringstream log;
+  TrainConfig c = config(data, root + "/run", 2);
+  c.structure_loss = "ngc";
+  c.lambda_structure = 0.5;
+  {
+    Trainer first(c, false, log);
+    first.run();
+  }
+  c.max_steps = 3;
+  Trainer second(c, true, log);
+  second.run();
+  std::ifstream csv(root + "/run/losses.csv");
+  std::string header, row;
+  std::getline(csv, header);
+  // New columns come after every older one, so readers by position keep working.
+  CHECK(header == "step,epoch,adv_AB,adv_BA,cycle_A,cycle_B,identity_A,identity_B,loss_G,D_A,D_B,"
+                  "lr,seconds,structure_A,structure_B");
+  int rows = 0;
+  while (std::getline(csv, row)) {
+    ++rows;
+    INFO(row);
+    CHECK(std::count(row.begin(), row.end(), ',') == 14);
+    const double structure_b = std::stod(row.substr(row.rfind(',') + 1));
+    CHECK(structure_b > 0);
+    CHECK(structure_b < 2);
+  }
+  CHECK(rows == 3);
+  std::ifstream json(root + "/run/config.json");
+  std::string text((std::istreambuf_iterator<char>(json)), std::istreambuf_iterator<char>());
+  TrainConfig back = TrainConfig::from_json(text, "config.json");
+  CHECK(back.structure_loss == "ngc");
+  CHECK(back.lambda_structure == 0.5);
+  fs::remove_all(root);
+}
+
+TEST_CASE("train config: structure loss fields, defaults for old files, bad names", "[train]") {
+  TrainConfig old = TrainConfig::from_json(R"({"gan_loss": "lsgan", "lambda_cycle": 5})", "old.json");
+  CHECK(old.structure_loss == "none");
+  CHECK(old.lambda_structure == 1.0);
+  old.validate();
+  TrainConfig c;
+  c.structure_loss = "ssim";
+  c.lambda_structure = 3;
+  TrainConfig back = TrainConfig::from_json(c.to_json(), "x");
+  CHECK(back.structure_loss == "ssim");
+  CHECK(back.lambda_structure == 3);
+  c.structure_loss = "edges";
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("--structure-loss") && Catch::Contains("'edges'"));
+  c.structure_loss = "ngc";
+  c.lambda_structure = -1;
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("--lambda-structure"));
+  CHECK_THROWS_WITH(TrainConfig::from_json(R"({"structure_loss": 1})", "c.json"),
+                    Catch::Contains("'structure_loss' must be a string"));
 }

@@ -85,6 +85,12 @@ TEST_CASE("loss_chart_groups puts both directions of a loss on one chart", "[rep
   CHECK(g[0].second == std::vector<int>{2, 3});
   CHECK(g[4].second == std::vector<int>{9, 10});
   CHECK(g[3].second == std::vector<int>{8});
+  // Columns appended after the others (gradient norms, structure terms) get their own charts.
+  cols.insert(cols.end(), {"grad_norm_G", "grad_norm_D", "structure_A", "structure_B"});
+  g = loss_chart_groups(cols);
+  REQUIRE(g.size() == 9);
+  CHECK(g[8].first == "structure");
+  CHECK(g[8].second == std::vector<int>{15, 16});
 }
 
 TEST_CASE("summarize_progress adds up the timed segments of a resumed run", "[report]") {

@@ -1,0 +1,250 @@
+// ssim and gradient_correlation: see core/ops/ssim.cpp, core/ops/gradient_correlation.cpp.
+// The references below are plain float64 loops over the planes, written from the papers'
+// definitions, with no engine op.
+#include <cmath>
+
+#include "tests/ops/op_harness.h"
+
+using namespace gan;
+using test::InputSpec;
+using test::OpCase;
+
+namespace {
+
+// How a case's second image is made from its two random inputs v[0], v[1]: independent (y = v[1])
+// or related (y = v[0] + v[1], so the similarity is far from 0 and its float32 value keeps its
+// relative precision). Both inputs are differentiated either way.
+enum class Pair { independent, related };
+
+Tensor second_image(Pair p, const std::vector<Tensor>& v) {
+  return p == Pair::related ? ops::add(v[0], v[1]) : v[1];
+}
+
+// y as the reference sees it: float64 values.
+std::vector<double> second_values(Pair p, const std::vector<Tensor>& v) {
+  std::vector<double> y = v[1].to_vector<double>();
+  if (p == Pair::related) {
+    const double* x = v[0].data<double>();
+    for (size_t i = 0; i < y.size(); ++i) y[i] += x[i];
+  }
+  return y;
+}
+
+// ---- SSIM reference ---------------------------------------------------------------------------
+
+double ref_ssim(const double* x, const double* y, int64_t planes, int64_t h, int64_t w, int k) {
+  const double sigma = 1.5, c1 = 0.02 * 0.02, c2 = 0.06 * 0.06;  // L = 2
+  std::vector<double> g(k);
+  double total = 0;
+  for (int i = 0; i < k; ++i) {
+    const double d = i - (k - 1) / 2.0;
+    g[i] = std::exp(-d * d / (2 * sigma * sigma));
+    total += g[i];
+  }
+  double sum = 0;
+  int64_t count = 0;
+  for (int64_t p = 0; p < planes; ++p) {
+    const double* xp = x + p * h * w;
+    const double* yp = y + p * h * w;
+    for (int64_t i = 0; i + k <= h; ++i)
+      for (int64_t j = 0; j + k <= w; ++j) {
+        double mx = 0, my = 0, sxx = 0, syy = 0, sxy = 0;
+        for (int a = 0; a < k; ++a)
+          for (int b = 0; b < k; ++b) {
+            const double wt = g[a] * g[b] / (total * total);
+            const double xv = xp[(i + a) * w + j + b], yv = yp[(i + a) * w + j + b];
+            mx += wt * xv;
+            my += wt * yv;
+            sxx += wt * xv * xv;
+            syy += wt * yv * yv;
+            sxy += wt * xv * yv;
+          }
+        sxx -= mx * mx;
+        syy -= my * my;
+        sxy -= mx * my;
+        sum += (2 * mx * my + c1) * (2 * sxy + c2) / ((mx * mx + my * my + c1) * (sxx + syy + c2));
+        ++count;
+      }
+  }
+  return sum / count;
+}
+
+OpCase ssim_case(Pair pair, Shape s, int window, double lo2, double hi2) {
+  std::string name = std::string(pair == Pair::related ? "y = x + d" : "independent") + " " +
+                     s.str() + " window " + std::to_string(window);
+  return {name, {InputSpec{s, -1, 1}, InputSpec{s, lo2, hi2}},
+          [pair, window](const std::vector<Tensor>& v) {
+            return ops::ssim(v[0], second_image(pair, v), window);
+          },
+          [pair, window](const std::vector<Tensor>& v) {
+            const Shape& sh = v[0].shape();
+            std::vector<double> y = second_values(pair, v);
+            return Tensor::scalar(ref_ssim(v[0].data<double>(), y.data(), sh[0] * sh[1], sh[2],
+                                           sh[3], window),
+                                  DType::f64);
+          }};
+}
+
+std::vector<OpCase> ssim_cases() {
+  return {ssim_case(Pair::related, {2, 3, 12, 13}, 11, -0.5, 0.5),
+          ssim_case(Pair::related, {1, 2, 16, 16}, 7, -0.5, 0.5),
+          // Shifted means: the luminance factor is well below 1.
+          ssim_case(Pair::related, {2, 1, 16, 16}, 11, 0.2, 0.6),
+          ssim_case(Pair::independent, {1, 2, 16, 16}, 7, -1, 1),
+          // Window 1: no variances, only the luminance factor of every pixel.
+          ssim_case(Pair::related, {1, 2, 5, 6}, 1, -0.5, 0.5)};
+}
+
+// ---- normalised gradient correlation reference ------------------------------------------------
+
+// Mean over planes and both directions of the eps-normalised correlation of forward differences.
+double ref_gradient_correlation(const double* x, const double* y, int64_t planes, int64_t h,
+                                int64_t w, double eps) {
+  const int64_t gh = h - 1, gw = w - 1, n = gh * gw;
+  double total = 0;
+  for (int64_t p = 0; p < planes; ++p)
+    for (int dir = 0; dir < 2; ++dir) {
+      std::vector<double> gx(n), gy(n);
+      for (int64_t i = 0; i < gh; ++i)
+        for (int64_t j = 0; j < gw; ++j) {
+          const int64_t at = p * h * w + i * w + j, next = dir == 0 ? at + 1 : at + w;
+          gx[i * gw + j] = x[next] - x[at];
+          gy[i * gw + j] = y[next] - y[at];
+        }
+      double mx = 0, my = 0;
+      for (int64_t q = 0; q < n; ++q) {
+        mx += gx[q] / n;
+        my += gy[q] / n;
+      }
+      double vx = 0, vy = 0, cov = 0;
+      for (int64_t q = 0; q < n; ++q) {
+        vx += (gx[q] - mx) * (gx[q] - mx) / n;
+        vy += (gy[q] - my) * (gy[q] - my) / n;
+        cov += (gx[q] - mx) * (gy[q] - my) / n;
+      }
+      total += cov / std::sqrt((vx + eps) * (vy + eps));
+    }
+  return total / (2 * planes);
+}
+
+OpCase gc_case(Pair pair, Shape s, double eps, double lo2, double hi2) {
+  std::string name = std::string(pair == Pair::related ? "y = x + d" : "independent") + " " +
+                     s.str() + " eps " + std::to_string(eps);
+  return {name, {InputSpec{s, -1, 1}, InputSpec{s, lo2, hi2}},
+          [pair, eps](const std::vector<Tensor>& v) {
+            return ops::gradient_correlation(v[0], second_image(pair, v), eps);
+          },
+          [pair, eps](const std::vector<Tensor>& v) {
+            const Shape& sh = v[0].shape();
+            std::vector<double> y = second_values(pair, v);
+            return Tensor::scalar(ref_gradient_correlation(v[0].data<double>(), y.data(),
+                                                           sh[0] * sh[1], sh[2], sh[3], eps),
+                                  DType::f64);
+          }};
+}
+
+std::vector<OpCase> gradient_correlation_cases() {
+  return {gc_case(Pair::related, {2, 3, 12, 13}, 1e-6, -1, 1),
+          gc_case(Pair::related, {1, 2, 16, 16}, 1e-6, -0.5, 0.5),
+          gc_case(Pair::independent, {2, 1, 16, 16}, 1e-6, -1, 1),
+          // A large eps: its place in the denominator matters.
+          gc_case(Pair::related, {1, 2, 9, 7}, 0.1, -1, 1)};
+}
+
+Tensor planes_of(const std::vector<double>& v, Shape s) { return Tensor::from_vector(v, s); }
+
+}  // namespace
+
+GAN_OP_CASES(ssim, ssim_cases)
+GAN_OP_CASES(gradient_correlation, gradient_correlation_cases)
+
+TEST_CASE("ssim of an image with itself is 1, and ssim is symmetric", "[ssim]") {
+  Rng g(5);
+  for (DType dt : {DType::f64, DType::f32}) {
+    Tensor x = Tensor::uniform({2, 3, 16, 16}, g, -1, 1, dt);
+    Tensor y = Tensor::uniform({2, 3, 16, 16}, g, -1, 1, dt);
+    CHECK(ops::ssim(x, x).item() == Approx(1.0).margin(dt == DType::f64 ? 1e-12 : 1e-6));
+    CHECK(ops::ssim(x, y, 7).item() ==
+          Approx(ops::ssim(y, x, 7).item()).margin(dt == DType::f64 ? 1e-12 : 1e-6));
+  }
+}
+
+TEST_CASE("ssim of constant planes is the luminance term (2ab + C1) / (a^2 + b^2 + C1)", "[ssim]") {
+  // No variance anywhere: the contrast-structure factor is C2 / C2 = 1. C1 = (0.01 * 2)^2.
+  const double c1 = 4e-4;
+  for (auto [a, b] : {std::pair{0.5, -0.5}, std::pair{0.3, 0.6}, std::pair{-0.2, -0.2}}) {
+    Tensor x = Tensor::full({1, 2, 12, 12}, a, DType::f64);
+    Tensor y = Tensor::full({1, 2, 12, 12}, b, DType::f64);
+    INFO("a " << a << ", b " << b);
+    CHECK(ops::ssim(x, y).item() == Approx((2 * a * b + c1) / (a * a + b * b + c1)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("ssim falls as noise is added", "[ssim]") {
+  Rng g(6);
+  Tensor x = Tensor::uniform({1, 1, 32, 32}, g, -1, 1, DType::f64);
+  Tensor noise = Tensor::uniform({1, 1, 32, 32}, g, -1, 1, DType::f64);
+  double previous = 1.0;
+  for (double level : {0.05, 0.2, 0.5, 1.0}) {
+    double s = ops::ssim(x, ops::add(x, ops::mul(noise, level))).item();
+    INFO("noise " << level << ": ssim " << s);
+    CHECK(s < previous);
+    previous = s;
+  }
+  CHECK(previous < 0.6);
+}
+
+TEST_CASE("ssim rejects mismatched shapes and bad windows, naming the op", "[ssim]") {
+  Tensor a = Tensor::zeros({1, 1, 12, 12}), b = Tensor::zeros({1, 1, 12, 13});
+  CHECK_THROWS_WITH(ops::ssim(a, b), Catch::Contains("ssim") && Catch::Contains("[1, 1, 12, 13]"));
+  CHECK_THROWS_WITH(ops::ssim(a, a, 13), Catch::Contains("ssim") && Catch::Contains("window 13"));
+  CHECK_THROWS_WITH(ops::ssim(a, a, 4), Catch::Contains("window must be odd"));
+  Tensor flat = Tensor::zeros({4, 12, 12});
+  CHECK_THROWS_WITH(ops::ssim(flat, flat), Catch::Contains("ssim"));
+}
+
+TEST_CASE("gradient_correlation: 1 for y = 3x + 1, -1 for y = -x", "[gradient_correlation]") {
+  Rng g(7);
+  for (DType dt : {DType::f64, DType::f32}) {
+    INFO(dtype_name(dt));
+    Tensor x = Tensor::uniform({2, 3, 12, 13}, g, -1, 1, dt);
+    // The variances of random differences are ~0.7: eps = 1e-6 moves the result by ~1e-6.
+    CHECK(ops::gradient_correlation(x, ops::affine(x, 3.0, 1.0)).item() == Approx(1.0).margin(1e-5));
+    CHECK(ops::gradient_correlation(x, ops::neg(x)).item() == Approx(-1.0).margin(1e-5));
+    CHECK(ops::gradient_correlation(x, x).item() == Approx(1.0).margin(1e-5));
+  }
+}
+
+TEST_CASE("gradient_correlation of a known pair, by hand", "[gradient_correlation]") {
+  // Two 2x3 planes: a 1x2 grid of differences per direction.
+  // Channel 0: x = [0 1 3; 0 0 0], y = [0 2 3; 0 0 9]. dx: x [1 2], y [2 1]: correlation -1;
+  //   dy: x [0 -1], y [0 -2]: +1 (y's corner value 9 is in no difference of the grid).
+  // Channel 1: x = y = [0 1 3; 2 0 1]: dx [1 2], dy [2 -1]: +1 and +1.
+  // Mean over the four (channel, direction) pairs: (-1 + 1 + 1 + 1) / 4 = 0.5.
+  Tensor x = planes_of({0, 1, 3, 0, 0, 0, 0, 1, 3, 2, 0, 1}, {1, 2, 2, 3});
+  Tensor y = planes_of({0, 2, 3, 0, 0, 9, 0, 1, 3, 2, 0, 1}, {1, 2, 2, 3});
+  CHECK(ops::gradient_correlation(x, y).item() == Approx(0.5).margin(1e-5));
+  CHECK(ops::gradient_correlation(x, y, 1e-12).item() == Approx(0.5).epsilon(1e-9));
+}
+
+TEST_CASE("gradient_correlation of a flat plane is 0 with finite gradients", "[gradient_correlation]") {
+  Rng g(8);
+  Tensor x = Tensor::full({1, 1, 8, 8}, 0.3, DType::f64);
+  Tensor y = Tensor::uniform({1, 1, 8, 8}, g, -1, 1, DType::f64);
+  x.set_requires_grad(true);
+  y.set_requires_grad(true);
+  Tensor r = ops::gradient_correlation(x, y);
+  CHECK(r.item() == Approx(0.0).margin(1e-12));
+  r.backward();
+  for (const Tensor& t : {x, y})
+    for (double v : t.grad().to_vector<double>()) CHECK(std::isfinite(v));
+}
+
+TEST_CASE("gradient_correlation rejects bad shapes and eps, naming the op", "[gradient_correlation]") {
+  Tensor a = Tensor::zeros({1, 1, 6, 6}), b = Tensor::zeros({1, 2, 6, 6});
+  CHECK_THROWS_WITH(ops::gradient_correlation(a, b),
+                    Catch::Contains("gradient_correlation") && Catch::Contains("[1, 2, 6, 6]"));
+  Tensor row = Tensor::zeros({1, 1, 1, 6});
+  CHECK_THROWS_WITH(ops::gradient_correlation(row, row), Catch::Contains("at least 2 x 2"));
+  CHECK_THROWS_WITH(ops::gradient_correlation(a, a, 0.0), Catch::Contains("eps must be positive"));
+}
