@@ -2,7 +2,7 @@
 // CycleGAN networks, float32: forward, data gradient and weight gradient of every layer, with
 // GFLOP/s (2 * N * Cout * Cin * k * k * Hout * Wout per pass, Hout/Wout of the convolution side),
 // plus an Eigen 2048^3 GEMM as the ceiling the im2col + GEMM path can reach.
-//   bench_conv_cpu --benchmark_min_time=0.1s
+//   bench_conv_cpu --benchmark_min_time=0.1
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>

@@ -3,7 +3,11 @@
 // Adam update of the ResNet-9 generator's 11.4M parameters. These ops are memory-bound, so each
 // benchmark reports bytes/s over the traffic it cannot avoid (every input read once, every output
 // written once), to compare with the machine's memory bandwidth.
-//   bench_ops_cpu --benchmark_min_time=0.1s
+//   bench_ops_cpu --benchmark_min_time=0.1
+// Why its list is not the op table's (tests/ops/op_table.cpp): the table's cases are small enough
+// for float64 finite differences (a few hundred elements), where a timing measures dispatch, not
+// memory traffic; these are the shapes a training step runs, megabytes each. Every case of the
+// table is timed on each device by `test_ops "[perf]"` (tests/ops/test_op_perf.cpp).
 // Forward runs with the input requiring a gradient, as in training (the op records its graph node);
 // backward calls that node's closure alone on a ones gradient, so it times the op's own backward.
 #include <benchmark/benchmark.h>

@@ -4,11 +4,125 @@
 #include <cstdio>
 #include <cstdlib>
 #include <limits>
+#include <sstream>
+#include <stdexcept>
 
 #include "core/device.h"
 #include "core/rng.h"
 
 namespace gan::test {
+
+double OpParams::operator[](const std::string& name) const {
+  const auto it = values_.find(name);
+  if (it == values_.end())
+    throw std::invalid_argument("op table: the case has no parameter '" + name + "'");
+  read_.insert(name);
+  return it->second;
+}
+
+int OpParams::integer(const std::string& name) const {
+  const double v = (*this)[name];
+  if (v != std::floor(v))
+    throw std::invalid_argument("op table: parameter '" + name + "' must be a whole number");
+  return static_cast<int>(v);
+}
+
+std::vector<std::string> OpParams::unread() const {
+  std::vector<std::string> r;
+  for (const auto& [name, value] : values_)
+    if (!read_.count(name)) r.push_back(name);
+  return r;
+}
+
+std::string OpParams::str() const {
+  std::ostringstream s;
+  for (const auto& [name, value] : values_)
+    s << (s.tellp() > 0 ? ", " : "") << name << " " << value;
+  return s.str();
+}
+
+static std::map<std::string, OpFactory>& mutable_factories() {
+  static std::map<std::string, OpFactory> factories;
+  return factories;
+}
+
+bool register_op_factory(const char* op, OpFactory factory) {
+  if (!mutable_factories().emplace(op, factory).second)
+    throw std::logic_error(std::string("GAN_OP_FACTORY: op '") + op + "' registered twice");
+  return true;
+}
+
+const std::map<std::string, OpFactory>& op_factories() { return mutable_factories(); }
+
+std::vector<OpEntry> join_with_factories(std::vector<OpEntry> table) {
+  std::set<std::string> listed;
+  for (OpEntry& e : table) {
+    const auto f = op_factories().find(e.op);
+    if (f == op_factories().end())
+      throw std::logic_error("op table: op '" + e.op + "' has no GAN_OP_FACTORY in tests/ops");
+    listed.insert(e.op);
+    for (OpCase& c : e.cases) {
+      OpFns fns = f->second(c.params);
+      const std::vector<std::string> unread = c.params.unread();
+      if (!unread.empty())
+        throw std::logic_error("op table: " + e.op + " case '" + c.name + "': parameter '" +
+                               unread.front() + "' is not one the op takes");
+      c.op = std::move(fns.op);
+      c.reference = std::move(fns.reference);
+    }
+  }
+  for (const auto& [op, factory] : op_factories())
+    if (!listed.count(op)) throw std::logic_error("op table: op '" + op + "' has no cases");
+  return table;
+}
+
+namespace {
+
+enum class Check { forward, gradient, device };
+
+// One of an op's three test cases: runs the check on every case of the op.
+class OpCheckInvoker : public Catch::ITestInvoker {
+ public:
+  OpCheckInvoker(OpTableFn table, std::string op, Check check)
+      : table_(table), op_(std::move(op)), check_(check) {}
+  void invoke() const override {
+    if (check_ == Check::device) require_cuda_device_or_skip();
+    for (const OpEntry& e : table_()) {
+      if (e.op != op_) continue;
+      for (const OpCase& c : e.cases) {
+        INFO(op_ << " case: " << c.name << (c.params.str().empty() ? "" : " (")
+                 << c.params.str() << (c.params.str().empty() ? "" : ")"));
+        if (check_ == Check::forward) check_forward(c);
+        if (check_ == Check::gradient) check_gradient(c);
+        if (check_ == Check::device && c.check_device) check_device(c);
+      }
+    }
+  }
+
+ private:
+  OpTableFn table_;
+  std::string op_;
+  Check check_;
+};
+
+}  // namespace
+
+bool register_op_checks(const std::vector<OpEntry>& rows, OpTableFn table, const char* file,
+                        int line) {
+  const std::pair<Check, const char*> checks[] = {
+      {Check::forward, "forward"}, {Check::gradient, "gradient"}, {Check::device, "cuda"}};
+  for (const OpEntry& e : rows)
+    for (const auto& [check, tag] : checks) {
+      const std::string name =
+          e.op + (check == Check::device ? " device parity" : " " + std::string(tag));
+      const std::string tags = "[" + e.op + "][" + tag + "]";
+      // What TEST_CASE expands to; Catch copies the name and tags and owns the invoker.
+      Catch::AutoReg registered(new OpCheckInvoker(table, e.op, check),
+                                Catch::SourceLineInfo(file, static_cast<std::size_t>(line)),
+                                Catch::StringRef(), Catch::NameAndTags{name, tags});
+    }
+  return true;
+}
 
 double rel_l2(const std::vector<double>& a, const std::vector<double>& b) {
   REQUIRE(a.size() == b.size());

@@ -1,12 +1,12 @@
-// relu, leaky_relu, tanh, sigmoid, abs: see core/ops/activation.cpp.
+// relu, leaky_relu, tanh, sigmoid, abs: see core/ops/activation.cpp. The cases are in
+// tests/ops/op_table.cpp.
 #include <cmath>
 #include <memory>
 
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -17,30 +17,33 @@ Tensor ref_pointwise(const Tensor& x, double (*f)(double)) {
   return y;
 }
 
-// Cases on odd sizes and batch > 1. min_abs keeps inputs off the kink at 0 where there is one.
-std::vector<OpCase> cases_for(Tensor (*op)(const Tensor&), double (*f)(double), double lo,
-                              double hi, double min_abs) {
-  std::vector<OpCase> r;
-  for (Shape s : {Shape{2, 3, 7, 5}, Shape{3, 2, 13, 11}, Shape{37}}) {
-    InputSpec in{s, lo, hi, min_abs};
-    r.push_back({s.str(), {in}, [op](const std::vector<Tensor>& x) { return op(x[0]); },
-                 [f](const std::vector<Tensor>& x) { return ref_pointwise(x[0], f); }});
-  }
-  return r;
+test::OpFns pointwise_fns(Tensor (*op)(const Tensor&), double (*f)(double)) {
+  return {[op](const std::vector<Tensor>& x) { return op(x[0]); },
+          [f](const std::vector<Tensor>& x) { return ref_pointwise(x[0], f); }};
 }
 
 double ref_relu(double v) { return v > 0 ? v : 0.0; }
-double ref_leaky(double v) { return v > 0 ? v : 0.2 * v; }
 double ref_tanh(double v) { return (std::exp(v) - std::exp(-v)) / (std::exp(v) + std::exp(-v)); }
 double ref_sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 double ref_abs(double v) { return v < 0 ? -v : v; }
 Tensor leaky_02(const Tensor& x) { return ops::leaky_relu(x, 0.2); }
 
-std::vector<OpCase> relu_cases() { return cases_for(ops::relu, ref_relu, -2, 2, 0.05); }
-std::vector<OpCase> leaky_relu_cases() { return cases_for(leaky_02, ref_leaky, -2, 2, 0.05); }
-std::vector<OpCase> tanh_cases() { return cases_for(ops::tanh, ref_tanh, -4, 4, 0.0); }
-std::vector<OpCase> sigmoid_cases() { return cases_for(ops::sigmoid, ref_sigmoid, -6, 6, 0.0); }
-std::vector<OpCase> abs_cases() { return cases_for(ops::abs, ref_abs, -2, 2, 0.05); }
+test::OpFns relu_fns(const OpParams&) { return pointwise_fns(ops::relu, ref_relu); }
+test::OpFns tanh_fns(const OpParams&) { return pointwise_fns(ops::tanh, ref_tanh); }
+test::OpFns sigmoid_fns(const OpParams&) { return pointwise_fns(ops::sigmoid, ref_sigmoid); }
+test::OpFns abs_fns(const OpParams&) { return pointwise_fns(ops::abs, ref_abs); }
+test::OpFns leaky_relu_fns(const OpParams& p) {
+  const double slope = p["slope"];
+  return {[slope](const std::vector<Tensor>& x) { return ops::leaky_relu(x[0], slope); },
+          [slope](const std::vector<Tensor>& x) {
+            Tensor y = Tensor::empty(x[0].shape(), DType::f64);
+            for (int64_t i = 0; i < x[0].numel(); ++i) {
+              const double v = x[0].data<double>()[i];
+              y.data<double>()[i] = v > 0 ? v : slope * v;
+            }
+            return y;
+          }};
+}
 
 // Gradient of f at the given points (one backward through sum).
 std::vector<double> grad_at(Tensor (*f)(const Tensor&), std::vector<double> xs) {
@@ -52,11 +55,11 @@ std::vector<double> grad_at(Tensor (*f)(const Tensor&), std::vector<double> xs) 
 
 }  // namespace
 
-GAN_OP_CASES(relu, relu_cases)
-GAN_OP_CASES(leaky_relu, leaky_relu_cases)
-GAN_OP_CASES(tanh, tanh_cases)
-GAN_OP_CASES(sigmoid, sigmoid_cases)
-GAN_OP_CASES(abs, abs_cases)
+GAN_OP_FACTORY(relu, relu_fns)
+GAN_OP_FACTORY(leaky_relu, leaky_relu_fns)
+GAN_OP_FACTORY(tanh, tanh_fns)
+GAN_OP_FACTORY(sigmoid, sigmoid_fns)
+GAN_OP_FACTORY(abs, abs_fns)
 
 TEST_CASE("relu and abs have gradient 0 at 0, leaky_relu takes the slope there", "[relu][abs]") {
   CHECK(grad_at(ops::relu, {-1.0, 0.0, 2.0}) == std::vector<double>{0.0, 0.0, 1.0});

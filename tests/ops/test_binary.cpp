@@ -1,9 +1,9 @@
-// add, sub, mul, div (same shape, scalar, per-channel) and affine: see core/ops/binary.cpp.
+// add, sub, mul, div (same shape, scalar, per-channel) and affine: see core/ops/binary.cpp. The
+// cases are in tests/ops/op_table.cpp.
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -26,48 +26,46 @@ Tensor ref_binary(const std::vector<Tensor>& x, double (*f)(double, double)) {
   return y;
 }
 
-std::vector<OpCase> cases_for(Tensor (*op)(const Tensor&, const Tensor&), double (*f)(double, double),
-                              bool b_nonzero) {
-  InputSpec b_spec;
-  if (b_nonzero) { b_spec.lo = 0.5; b_spec.hi = 2.0; }  // keep division well conditioned
-  auto make = [&](std::string name, Shape sa, Shape sb) {
-    InputSpec a{sa};
-    InputSpec b = b_spec;
-    b.shape = sb;
-    return OpCase{name, {a, b}, [op](const std::vector<Tensor>& x) { return op(x[0], x[1]); },
-                  [f](const std::vector<Tensor>& x) { return ref_binary(x, f); }};
-  };
-  return {make("same shape 2x3x7x5", {2, 3, 7, 5}, {2, 3, 7, 5}),
-          make("scalar b over 2x3x13x11", {2, 3, 13, 11}, {}),
-          make("per-channel [C] over 2x3x7x5", {2, 3, 7, 5}, {3}),
-          make("per-channel [1,C,1,1] over 3x5x4x3", {3, 5, 4, 3}, {1, 5, 1, 1}),
-          make("same shape 1-d 37", {37}, {37})};
+using BinaryFn = Tensor (*)(const Tensor&, const Tensor&);
+
+// x = {a, b}, b broadcast as the table's shapes say; no parameters.
+test::OpFns binary_fns(BinaryFn op, double (*f)(double, double)) {
+  return {[op](const std::vector<Tensor>& x) { return op(x[0], x[1]); },
+          [f](const std::vector<Tensor>& x) { return ref_binary(x, f); }};
 }
 
-std::vector<OpCase> add_cases() { return cases_for(ops::add, [](double a, double b) { return a + b; }, false); }
-std::vector<OpCase> sub_cases() { return cases_for(ops::sub, [](double a, double b) { return a - b; }, false); }
-std::vector<OpCase> mul_cases() { return cases_for(ops::mul, [](double a, double b) { return a * b; }, false); }
-std::vector<OpCase> div_cases() { return cases_for(ops::div, [](double a, double b) { return a / b; }, true); }
+test::OpFns add_fns(const OpParams&) {
+  return binary_fns(ops::add, [](double a, double b) { return a + b; });
+}
+test::OpFns sub_fns(const OpParams&) {
+  return binary_fns(ops::sub, [](double a, double b) { return a - b; });
+}
+test::OpFns mul_fns(const OpParams&) {
+  return binary_fns(ops::mul, [](double a, double b) { return a * b; });
+}
+test::OpFns div_fns(const OpParams&) {
+  return binary_fns(ops::div, [](double a, double b) { return a / b; });
+}
 
-std::vector<OpCase> affine_cases() {
-  return {OpCase{"y = -1.5 x + 0.25 on 2x3x7x5",
-                 {InputSpec{{2, 3, 7, 5}}},
-                 [](const std::vector<Tensor>& x) { return ops::affine(x[0], -1.5, 0.25); },
-                 [](const std::vector<Tensor>& x) {
-                   Tensor y = Tensor::empty(x[0].shape(), DType::f64);
-                   for (int64_t i = 0; i < y.numel(); ++i)
-                     y.data<double>()[i] = -1.5 * x[0].data<double>()[i] + 0.25;
-                   return y;
-                 }}};
+// y = scale * x + shift.
+test::OpFns affine_fns(const OpParams& p) {
+  const double scale = p["scale"], shift = p["shift"];
+  return {[=](const std::vector<Tensor>& x) { return ops::affine(x[0], scale, shift); },
+          [=](const std::vector<Tensor>& x) {
+            Tensor y = Tensor::empty(x[0].shape(), DType::f64);
+            for (int64_t i = 0; i < y.numel(); ++i)
+              y.data<double>()[i] = scale * x[0].data<double>()[i] + shift;
+            return y;
+          }};
 }
 
 }  // namespace
 
-GAN_OP_CASES(add, add_cases)
-GAN_OP_CASES(sub, sub_cases)
-GAN_OP_CASES(mul, mul_cases)
-GAN_OP_CASES(div, div_cases)
-GAN_OP_CASES(affine, affine_cases)
+GAN_OP_FACTORY(add, add_fns)
+GAN_OP_FACTORY(sub, sub_fns)
+GAN_OP_FACTORY(mul, mul_fns)
+GAN_OP_FACTORY(div, div_fns)
+GAN_OP_FACTORY(affine, affine_fns)
 
 TEST_CASE("binary ops reject shapes that do not broadcast, naming op and shapes", "[add]") {
   Tensor a = Tensor::zeros({2, 3, 4, 4});

@@ -1,9 +1,8 @@
-// concat along each dimension: see core/ops/concat.cpp.
+// concat along each dimension: see core/ops/concat.cpp. The cases are in tests/ops/op_table.cpp.
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -36,26 +35,16 @@ Tensor ref_concat(const std::vector<Tensor>& xs, int dim) {
   return y;
 }
 
-OpCase make(std::string name, std::vector<Shape> shapes, int dim) {
-  std::vector<InputSpec> in;
-  for (const Shape& s : shapes) in.push_back(InputSpec{s});
-  return {name, in, [dim](const std::vector<Tensor>& x) { return ops::concat(x, dim); },
+// Concatenates all inputs along dim.
+test::OpFns concat_fns(const OpParams& p) {
+  const int dim = p.integer("dim");
+  return {[dim](const std::vector<Tensor>& x) { return ops::concat(x, dim); },
           [dim](const std::vector<Tensor>& x) { return ref_concat(x, dim); }};
-}
-
-std::vector<OpCase> concat_cases() {
-  return {make("dim 0: 2x3x7x5 + 1x3x7x5", {{2, 3, 7, 5}, {1, 3, 7, 5}}, 0),
-          make("dim 1: 2x3x7x5 + 2x1x7x5 + 2x2x7x5", {{2, 3, 7, 5}, {2, 1, 7, 5}, {2, 2, 7, 5}}, 1),
-          make("dim 2: 2x2x13x11 + 2x2x4x11", {{2, 2, 13, 11}, {2, 2, 4, 11}}, 2),
-          make("dim 3: 2x2x7x5 + 2x2x7x3", {{2, 2, 7, 5}, {2, 2, 7, 3}}, 3),
-          make("dim 0 of 1-d: 5 + 7", {{5}, {7}}, 0),
-          make("dim 1 of 2-d: 3x4 + 3x2", {{3, 4}, {3, 2}}, 1),
-          make("one input", {{2, 3, 5, 4}}, 1)};
 }
 
 }  // namespace
 
-GAN_OP_CASES(concat, concat_cases)
+GAN_OP_FACTORY(concat, concat_fns)
 
 TEST_CASE("concat: dim -1 is the last dim", "[concat]") {
   Tensor a = Tensor::ones(Shape{2, 3}), b = Tensor::zeros(Shape{2, 1});

@@ -1,14 +1,14 @@
-// conv2d: see core/ops/conv2d.cpp and kernels/cpu/conv2d.h. The cases cover every kernel path:
-// im2col + GEMM (chunks inside one image and across images, several rounds of chunks), the 1x1
-// pointwise path, and the direct path for few output channels.
+// conv2d: see core/ops/conv2d.cpp and kernels/cpu/conv2d.h. The table's cases
+// (tests/ops/op_table.cpp) and the larger ones here cover every kernel path: im2col + GEMM (chunks
+// inside one image and across images, several rounds of chunks), the 1x1 pointwise path, and the
+// direct path for few output channels.
 #include <stdexcept>
 
 #include "core/device.h"
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -71,44 +71,28 @@ std::string describe(const Conv& c) {
          (c.bias ? " bias" : " no bias");
 }
 
-OpCase make_case(const Conv& c) {
-  std::vector<InputSpec> in{InputSpec{{c.n, c.c_in, c.h, c.w}},
-                            InputSpec{{c.c_out, c.c_in, c.k, c.k}}};
-  if (c.bias) in.push_back(InputSpec{{c.c_out}});
-  return OpCase{describe(c), in,
-                [c](const std::vector<Tensor>& x) {
-                  return ops::conv2d(x[0], x[1], c.bias ? x[2] : Tensor(), c.stride, c.pad);
-                },
-                [c](const std::vector<Tensor>& x) {
-                  auto y = ref_conv(c, x[0].data<double>(), x[1].data<double>(),
-                                    c.bias ? x[2].data<double>() : nullptr);
-                  return Tensor::from_vector(y, {c.n, c.c_out, c.h_out(), c.w_out()});
-                }};
+// x = {input [n, c_in, h, w], weight [c_out, c_in, k, k], bias [c_out] when there is one}.
+Conv geometry(const std::vector<Tensor>& x, int stride, int pad) {
+  return Conv{x[0].size(0), x[0].size(1), x[0].size(2), x[0].size(3), x[1].size(0),
+              x[1].size(2), stride, pad, x.size() > 2};
 }
 
-// Small cases: every one also gets a finite-difference gradient check.
-std::vector<OpCase> conv2d_cases() {
-  std::vector<Conv> cs = {
-      {2, 3, 7, 5, 5, 3, 1, 1, true},     // GEMM path, 3x3 "same"
-      {2, 3, 13, 11, 6, 3, 2, 1, false},  // stride 2, odd sizes
-      {1, 2, 13, 11, 8, 4, 2, 1, true},   // U-Net down-sampling 4x4 s2
-      {1, 2, 13, 11, 5, 7, 1, 3, false},  // 7x7 padding 3
-      {3, 3, 7, 5, 5, 3, 1, 0, true},     // chunks across images
-      {2, 3, 13, 11, 1, 7, 1, 0, true},   // direct path: one output channel, 7x7
-      {2, 5, 7, 5, 3, 4, 1, 1, false},    // direct path: PatchGAN-like 4x4 s1
-      {2, 3, 7, 5, 2, 3, 2, 0, true},     // direct path, stride 2
-      {3, 3, 7, 5, 5, 1, 1, 0, true},     // pointwise 1x1 (view and gather chunks)
-      {2, 3, 7, 5, 5, 1, 2, 0, false},    // 1x1 stride 2 (im2col path)
-      {1, 3, 5, 4, 6, 4, 1, 3, true},     // padding 3 bigger than some output sides
-  };
-  std::vector<OpCase> r;
-  for (const Conv& c : cs) r.push_back(make_case(c));
-  return r;
+test::OpFns conv2d_fns(const OpParams& p) {
+  const int stride = p.integer("stride"), pad = p.integer("pad");
+  return {[=](const std::vector<Tensor>& x) {
+            return ops::conv2d(x[0], x[1], x.size() > 2 ? x[2] : Tensor(), stride, pad);
+          },
+          [=](const std::vector<Tensor>& x) {
+            const Conv c = geometry(x, stride, pad);
+            auto y = ref_conv(c, x[0].data<double>(), x[1].data<double>(),
+                              c.bias ? x[2].data<double>() : nullptr);
+            return Tensor::from_vector(y, {c.n, c.c_out, c.h_out(), c.w_out()});
+          }};
 }
 
 }  // namespace
 
-GAN_OP_CASES(conv2d, conv2d_cases)
+GAN_OP_FACTORY(conv2d, conv2d_fns)
 
 // Shapes large enough for several rounds of chunks (which the finite-difference check would make
 // slow): forward and both gradients against the reference loops.

@@ -1,9 +1,9 @@
-// conv_transpose2d: see core/ops/conv_transpose2d.cpp and kernels/cpu/conv_transpose2d.h.
+// conv_transpose2d: see core/ops/conv_transpose2d.cpp and kernels/cpu/conv_transpose2d.h. The
+// cases are in tests/ops/op_table.cpp; the larger ones here run several rounds of chunks.
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -68,42 +68,29 @@ std::string describe(const ConvT& c) {
          std::to_string(c.h) + "x" + std::to_string(c.w) + (c.bias ? " bias" : " no bias");
 }
 
-OpCase make_case(const ConvT& c) {
-  std::vector<InputSpec> in{InputSpec{{c.n, c.c_in, c.h, c.w}},
-                            InputSpec{{c.c_in, c.c_out, c.k, c.k}}};
-  if (c.bias) in.push_back(InputSpec{{c.c_out}});
-  return OpCase{describe(c), in,
-                [c](const std::vector<Tensor>& x) {
-                  return ops::conv_transpose2d(x[0], x[1], c.bias ? x[2] : Tensor(), c.stride,
-                                               c.pad, c.out_pad);
-                },
-                [c](const std::vector<Tensor>& x) {
-                  auto y = ref_conv_t(c, x[0].data<double>(), x[1].data<double>(),
-                                      c.bias ? x[2].data<double>() : nullptr);
-                  return Tensor::from_vector(y, {c.n, c.c_out, c.h_out(), c.w_out()});
-                }};
+// x = {input [n, c_in, h, w], weight [c_in, c_out, k, k], bias [c_out] when there is one}.
+ConvT geometry(const std::vector<Tensor>& x, int stride, int pad, int out_pad) {
+  return ConvT{x[0].size(0), x[0].size(1), x[0].size(2), x[0].size(3), x[1].size(1),
+               x[1].size(2), stride, pad, out_pad, x.size() > 2};
 }
 
-std::vector<OpCase> conv_transpose2d_cases() {
-  std::vector<ConvT> cs = {
-      {2, 3, 7, 5, 5, 4, 2, 1, 0, true},    // U-Net up-sampling 4x4 s2 p1
-      {2, 3, 7, 5, 5, 3, 2, 1, 1, false},   // ResNet up-sampling 3x3 s2 p1 op1
-      {1, 5, 4, 3, 1, 4, 2, 1, 0, true},    // one output channel (U-Net's last layer)
-      {2, 3, 5, 4, 6, 3, 1, 1, 0, true},    // stride 1
-      {3, 3, 4, 3, 5, 1, 1, 0, 0, true},    // pointwise 1x1
-      {1, 2, 5, 4, 3, 7, 1, 3, 0, false},   // 7x7 p3
-      {2, 2, 4, 3, 5, 3, 2, 0, 1, true},    // padding 0, output_padding 1
-      {1, 6, 3, 4, 5, 4, 2, 3, 1, false},   // padding 3, output_padding 1
-      {1, 3, 7, 5, 2, 3, 1, 0, 0, true},    // few input channels
-  };
-  std::vector<OpCase> r;
-  for (const ConvT& c : cs) r.push_back(make_case(c));
-  return r;
+test::OpFns conv_transpose2d_fns(const OpParams& p) {
+  const int stride = p.integer("stride"), pad = p.integer("pad"), out_pad = p.integer("out_pad");
+  return {[=](const std::vector<Tensor>& x) {
+            return ops::conv_transpose2d(x[0], x[1], x.size() > 2 ? x[2] : Tensor(), stride, pad,
+                                         out_pad);
+          },
+          [=](const std::vector<Tensor>& x) {
+            const ConvT c = geometry(x, stride, pad, out_pad);
+            auto y = ref_conv_t(c, x[0].data<double>(), x[1].data<double>(),
+                                c.bias ? x[2].data<double>() : nullptr);
+            return Tensor::from_vector(y, {c.n, c.c_out, c.h_out(), c.w_out()});
+          }};
 }
 
 }  // namespace
 
-GAN_OP_CASES(conv_transpose2d, conv_transpose2d_cases)
+GAN_OP_FACTORY(conv_transpose2d, conv_transpose2d_fns)
 
 // Shapes with several rounds of chunks: forward and both gradients against the loops.
 TEST_CASE("conv_transpose2d many chunks: forward and gradients match the loops", "[conv_transpose2d]") {

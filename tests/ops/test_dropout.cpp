@@ -1,12 +1,12 @@
-// dropout: see core/ops/dropout.cpp. The reference recomputes the Philox mask plainly.
+// dropout: see core/ops/dropout.cpp. The reference recomputes the Philox mask plainly. The cases
+// are in tests/ops/op_table.cpp.
 #include <cmath>
 
 #include "kernels/common/philox.h"
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -24,24 +24,20 @@ Tensor ref_dropout(const Tensor& x, double p, uint64_t stream) {
   return y;
 }
 
-std::vector<OpCase> dropout_cases() {
-  std::vector<OpCase> r;
-  for (double p : {0.3, 0.5, 0.9})
-    for (Shape s : {Shape{2, 3, 7, 5}, Shape{1, 2, 13, 11}}) {
-      // A fresh generator per call: the same mask every call, so finite differences see it too.
-      r.push_back({"p " + std::to_string(p) + " " + s.str(), {InputSpec{s}},
-                   [p](const std::vector<Tensor>& x) {
-                     Rng g(kSeed);
-                     return ops::dropout(x[0], p, true, g);
-                   },
-                   [p](const std::vector<Tensor>& x) { return ref_dropout(x[0], p, 0); }});
-    }
-  return r;
+// Drops with probability p; a fresh generator per call gives the same mask every call, so finite
+// differences see it too.
+test::OpFns dropout_fns(const OpParams& params) {
+  const double p = params["p"];
+  return {[p](const std::vector<Tensor>& x) {
+            Rng g(kSeed);
+            return ops::dropout(x[0], p, true, g);
+          },
+          [p](const std::vector<Tensor>& x) { return ref_dropout(x[0], p, 0); }};
 }
 
 }  // namespace
 
-GAN_OP_CASES(dropout, dropout_cases)
+GAN_OP_FACTORY(dropout, dropout_fns)
 
 TEST_CASE("dropout drops close to a fraction p and keeps the mean", "[dropout]") {
   const int64_t n = 1 << 20;

@@ -1,52 +1,29 @@
-// instance_norm2d with and without affine: see core/ops/instance_norm2d.cpp.
+// instance_norm2d with and without affine: see core/ops/instance_norm2d.cpp. The cases are in
+// tests/ops/op_table.cpp.
 #include <cmath>
 
 #include "tests/ops/op_harness.h"
 #include "tests/ops/ref_instance_norm.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 using test::ref_instance_norm;
 
 namespace {
 
-OpCase make(std::string name, Shape s, bool affine, double eps = 1e-5, double lo = -1,
-            double hi = 1) {
-  std::vector<InputSpec> in{InputSpec{s, lo, hi}};
-  if (affine) {
-    in.push_back(InputSpec{{s[1]}, 0.5, 1.5});
-    in.push_back(InputSpec{{s[1]}, -0.5, 0.5});
-  }
-  return {name, in,
-          [affine, eps](const std::vector<Tensor>& x) {
-            return affine ? ops::instance_norm2d(x[0], x[1], x[2], eps)
-                          : ops::instance_norm2d(x[0], Tensor(), Tensor(), eps);
+// x = {input} or {input, weight, bias} (affine).
+test::OpFns instance_norm2d_fns(const OpParams& p) {
+  const double eps = p["eps"];
+  return {[eps](const std::vector<Tensor>& x) {
+            return x.size() == 3 ? ops::instance_norm2d(x[0], x[1], x[2], eps)
+                                 : ops::instance_norm2d(x[0], Tensor(), Tensor(), eps);
           },
           [eps](const std::vector<Tensor>& x) { return ref_instance_norm(x, eps); }};
 }
 
-// Planes of two elements: the input gradient is nearly zero and made of rounding noise, so float32
-// cuda and float32 cpu agree only to about 1e-4 (each is 4e-4 from float64). Checked on the cpu
-// in float64 only.
-OpCase two_element_planes() {
-  OpCase c = make("affine 1x1 plane of 1x2", {2, 3, 1, 2}, true);
-  c.check_device = false;
-  return c;
-}
-
-std::vector<OpCase> instance_norm2d_cases() {
-  return {make("no affine 2x3x7x5", {2, 3, 7, 5}, false),
-          make("affine 2x3x7x5", {2, 3, 7, 5}, true),
-          make("affine 3x2x13x11", {3, 2, 13, 11}, true),
-          make("no affine 1x4x5x5 eps 1e-3", {1, 4, 5, 5}, false, 1e-3),
-          make("affine, values in [100, 101] 2x2x13x11", {2, 2, 13, 11}, true, 1e-5, 100, 101),
-          two_element_planes()};
-}
-
 }  // namespace
 
-GAN_OP_CASES(instance_norm2d, instance_norm2d_cases)
+GAN_OP_FACTORY(instance_norm2d, instance_norm2d_fns)
 
 TEST_CASE("instance_norm2d float32 stays accurate on a large offset", "[instance_norm2d]") {
   // Planes of 1e4 + small noise: E[x^2] - E[x]^2 in float would lose every digit.

@@ -1,12 +1,12 @@
 // instance_norm2d_act (instance norm + ReLU / LeakyReLU in one op): core/ops/instance_norm2d_act.cpp.
+// The cases are in tests/ops/op_table.cpp.
 #include <cmath>
 
 #include "tests/ops/op_harness.h"
 #include "tests/ops/ref_instance_norm.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -19,31 +19,21 @@ Tensor ref_instance_norm_act(const std::vector<Tensor>& in, double slope, double
   return y;
 }
 
-OpCase make(std::string name, Shape s, bool affine, double slope, double eps = 1e-5) {
-  std::vector<InputSpec> in{InputSpec{s, -1, 1}};
-  if (affine) {
-    in.push_back(InputSpec{{s[1]}, 0.5, 1.5});
-    in.push_back(InputSpec{{s[1]}, -0.5, 0.5});
-  }
-  return {name, in,
-          [affine, slope, eps](const std::vector<Tensor>& x) {
-            return affine ? ops::instance_norm2d_act(x[0], x[1], x[2], slope, eps)
-                          : ops::instance_norm2d_act(x[0], Tensor(), Tensor(), slope, eps);
+// x = {input} or {input, weight, bias} (affine).
+test::OpFns instance_norm2d_act_fns(const OpParams& p) {
+  const double slope = p["slope"], eps = p["eps"];
+  return {[slope, eps](const std::vector<Tensor>& x) {
+            return x.size() == 3 ? ops::instance_norm2d_act(x[0], x[1], x[2], slope, eps)
+                                 : ops::instance_norm2d_act(x[0], Tensor(), Tensor(), slope, eps);
           },
-          [slope, eps](const std::vector<Tensor>& x) { return ref_instance_norm_act(x, slope, eps); }};
-}
-
-std::vector<OpCase> instance_norm2d_act_cases() {
-  return {make("relu, no affine 2x3x7x5", {2, 3, 7, 5}, false, 0.0),
-          make("leaky 0.2, no affine 2x3x7x5", {2, 3, 7, 5}, false, 0.2),
-          make("relu, affine 3x2x13x11", {3, 2, 13, 11}, true, 0.0),
-          make("leaky 0.2, affine 1x4x6x6 eps 1e-3", {1, 4, 6, 6}, true, 0.2, 1e-3),
-          make("leaky 0.2, 1x1 planes of 1x3", {2, 3, 1, 3}, false, 0.2)};
+          [slope, eps](const std::vector<Tensor>& x) {
+            return ref_instance_norm_act(x, slope, eps);
+          }};
 }
 
 }  // namespace
 
-GAN_OP_CASES(instance_norm2d_act, instance_norm2d_act_cases)
+GAN_OP_FACTORY(instance_norm2d_act, instance_norm2d_act_fns)
 
 TEST_CASE("instance_norm2d_act equals instance_norm2d then the activation", "[instance_norm2d_act]") {
   // Large planes (the parallel path), float32, forward and all three gradients.

@@ -1,11 +1,11 @@
-// bce_with_logits, mse_loss, l1_loss: see core/ops/losses.cpp.
+// bce_with_logits, mse_loss, l1_loss: see core/ops/losses.cpp. The cases are in
+// tests/ops/op_table.cpp.
 #include <cmath>
 
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -28,23 +28,16 @@ double absdiff(double p, double t) { return std::fabs(p - t); }
 using LossFn = Tensor (*)(const Tensor&, const Tensor&);
 using ConstLossFn = Tensor (*)(const Tensor&, double);
 
-void add_cases(std::vector<OpCase>& r, LossFn op, double (*f)(double, double), InputSpec x,
-               InputSpec t) {
-  for (Shape s : {Shape{2, 3, 7, 5}, Shape{3, 1, 13, 11}}) {
-    x.shape = t.shape = s;
-    r.push_back({"tensor target " + s.str(), {x, t},
-                 [op](const std::vector<Tensor>& v) { return op(v[0], v[1]); },
-                 [f](const std::vector<Tensor>& v) { return ref_mean(v, 0, f); }});
-  }
-}
-void add_const_cases(std::vector<OpCase>& r, ConstLossFn op, double (*f)(double, double),
-                     InputSpec x, std::vector<double> targets) {
-  for (double t : targets) {
-    x.shape = {2, 3, 7, 5};
-    r.push_back({"constant target " + std::to_string(t), {x},
-                 [op, t](const std::vector<Tensor>& v) { return op(v[0], t); },
-                 [f, t](const std::vector<Tensor>& v) { return ref_mean(v, t, f); }});
-  }
+// x = {prediction, target}, or {prediction} and the parameter "target", a constant (for the losses
+// with a constant-target overload, const_op).
+test::OpFns loss_fns(const OpParams& p, LossFn op, ConstLossFn const_op,
+                     double (*f)(double, double)) {
+  if (!const_op || !p.has("target"))
+    return {[op](const std::vector<Tensor>& v) { return op(v[0], v[1]); },
+            [f](const std::vector<Tensor>& v) { return ref_mean(v, 0, f); }};
+  const double t = p["target"];
+  return {[const_op, t](const std::vector<Tensor>& v) { return const_op(v[0], t); },
+          [f, t](const std::vector<Tensor>& v) { return ref_mean(v, t, f); }};
 }
 
 Tensor bce_t(const Tensor& x, const Tensor& t) { return ops::bce_with_logits(x, t); }
@@ -52,30 +45,15 @@ Tensor bce_c(const Tensor& x, double t) { return ops::bce_with_logits(x, t); }
 Tensor mse_t(const Tensor& x, const Tensor& t) { return ops::mse_loss(x, t); }
 Tensor mse_c(const Tensor& x, double t) { return ops::mse_loss(x, t); }
 
-std::vector<OpCase> bce_with_logits_cases() {
-  std::vector<OpCase> r;
-  add_cases(r, bce_t, bce, InputSpec{{}, -4, 4}, InputSpec{{}, 0, 1});
-  add_const_cases(r, bce_c, bce, InputSpec{{}, -4, 4}, {0.0, 1.0, 0.9});
-  return r;
-}
-std::vector<OpCase> mse_loss_cases() {
-  std::vector<OpCase> r;
-  add_cases(r, mse_t, sq, InputSpec{{}, -1, 1}, InputSpec{{}, -1, 1});
-  add_const_cases(r, mse_c, sq, InputSpec{{}, -1, 1}, {0.0, 1.0, 0.5});
-  return r;
-}
-std::vector<OpCase> l1_loss_cases() {
-  // |pred| >= 0.3 and |target| <= 0.25 keep pred - target at least 0.05 away from the kink.
-  std::vector<OpCase> r;
-  add_cases(r, ops::l1_loss, absdiff, InputSpec{{}, -1, 1, 0.3}, InputSpec{{}, -0.25, 0.25});
-  return r;
-}
+test::OpFns bce_with_logits_fns(const OpParams& p) { return loss_fns(p, bce_t, bce_c, bce); }
+test::OpFns mse_loss_fns(const OpParams& p) { return loss_fns(p, mse_t, mse_c, sq); }
+test::OpFns l1_loss_fns(const OpParams& p) { return loss_fns(p, ops::l1_loss, nullptr, absdiff); }
 
 }  // namespace
 
-GAN_OP_CASES(bce_with_logits, bce_with_logits_cases)
-GAN_OP_CASES(mse_loss, mse_loss_cases)
-GAN_OP_CASES(l1_loss, l1_loss_cases)
+GAN_OP_FACTORY(bce_with_logits, bce_with_logits_fns)
+GAN_OP_FACTORY(mse_loss, mse_loss_fns)
+GAN_OP_FACTORY(l1_loss, l1_loss_fns)
 
 TEST_CASE("bce_with_logits is finite with finite gradients at logits +-100", "[bce_with_logits]") {
   for (DType dt : {DType::f32, DType::f64}) {

@@ -1,8 +1,9 @@
 // `test_ops "[perf]"` (hidden from the normal run): times every case of the op table
-// (test_op_table.cpp) on the cpu (float32) and, when there is one, the cuda device: the forward
-// alone and forward + backward, median of kRepeats runs after a warm-up. The cases are the
+// (tests/ops/op_table.cpp) on the cpu (float32) and, when there is one, the cuda device: the
+// forward alone and forward + backward, median of kRepeats runs after a warm-up. The cases are the
 // tests' small shapes, so the numbers show dispatch and launch overheads and compare devices op by
-// op; bench/ has the model-size benchmarks.
+// op; bench/ has the model-size benchmarks (bench_ops_cpu: memory bandwidth at the networks'
+// activation shapes).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -49,7 +50,7 @@ void time_case(const test::OpEntry& e, const test::OpCase& c, Device d) {
       if (c.inputs[i].differentiable) xs[i].set_requires_grad(true);
     both = median_us([&] { ops::sum(c.op(xs)).backward(); }, d);
   }
-  std::printf("%-20s %-44s %-5s %12.1f %12.1f\n", e.op, c.name.c_str(),
+  std::printf("%-20s %-44s %-5s %12.1f %12.1f\n", e.op.c_str(), c.name.c_str(),
               d == Device::cuda ? "cuda" : "cpu", fwd, both);
 }
 
@@ -60,6 +61,6 @@ TEST_CASE("op table timings on each device", "[.][perf]") {
   if (device::cuda_available()) devices.push_back(Device::cuda);
   std::printf("%-20s %-44s %-5s %12s %12s\n", "op", "case", "dev", "forward us", "fwd+bwd us");
   for (const test::OpEntry& e : test::op_table())
-    for (const test::OpCase& c : e.cases())
+    for (const test::OpCase& c : e.cases)
       for (Device d : devices) time_case(e, c, d);
 }

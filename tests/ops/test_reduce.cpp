@@ -1,9 +1,8 @@
-// sum and mean: see core/ops/reduce.cpp.
+// sum and mean: see core/ops/reduce.cpp. The cases are in tests/ops/op_table.cpp.
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -13,24 +12,16 @@ Tensor ref_sum(const Tensor& x, double scale) {
   return Tensor::scalar(s * scale, DType::f64);
 }
 
-std::vector<OpCase> sum_cases() {
-  std::vector<OpCase> r;
-  for (Shape s : {Shape{2, 3, 13, 11}, Shape{1, 1, 7, 5}, Shape{5000}})
-    r.push_back({"sum of " + s.str(), {InputSpec{s}},
-                 [](const std::vector<Tensor>& x) { return ops::sum(x[0]); },
-                 [](const std::vector<Tensor>& x) { return ref_sum(x[0], 1.0); }});
-  return r;
+test::OpFns sum_fns(const OpParams&) {
+  return {[](const std::vector<Tensor>& x) { return ops::sum(x[0]); },
+          [](const std::vector<Tensor>& x) { return ref_sum(x[0], 1.0); }};
 }
-std::vector<OpCase> mean_cases() {
-  std::vector<OpCase> r;
-  for (Shape s : {Shape{2, 3, 13, 11}, Shape{3, 2, 5, 7}})
-    r.push_back({"mean of " + s.str(), {InputSpec{s}},
-                 [](const std::vector<Tensor>& x) { return ops::mean(x[0]); },
-                 [](const std::vector<Tensor>& x) { return ref_sum(x[0], 1.0 / x[0].numel()); }});
-  return r;
+test::OpFns mean_fns(const OpParams&) {
+  return {[](const std::vector<Tensor>& x) { return ops::mean(x[0]); },
+          [](const std::vector<Tensor>& x) { return ref_sum(x[0], 1.0 / x[0].numel()); }};
 }
 
 }  // namespace
 
-GAN_OP_CASES(sum, sum_cases)
-GAN_OP_CASES(mean, mean_cases)
+GAN_OP_FACTORY(sum, sum_fns)
+GAN_OP_FACTORY(mean, mean_fns)

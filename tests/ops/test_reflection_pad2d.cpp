@@ -1,9 +1,8 @@
-// reflection_pad2d: see core/ops/reflection_pad2d.cpp.
+// reflection_pad2d: see core/ops/reflection_pad2d.cpp. The cases are in tests/ops/op_table.cpp.
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -27,25 +26,15 @@ Tensor ref_pad(const Tensor& x, int pad) {
   return y;
 }
 
-std::vector<OpCase> reflection_pad2d_cases() {
-  std::vector<OpCase> r;
-  for (int pad : {1, 3})
-    for (Shape s : {Shape{2, 3, 7, 5}, Shape{1, 2, 13, 11}, Shape{3, 1, 4, 6}})
-      r.push_back({"pad " + std::to_string(pad) + " " + s.str(), {InputSpec{s}},
-                   [pad](const std::vector<Tensor>& x) { return ops::reflection_pad2d(x[0], pad); },
-                   [pad](const std::vector<Tensor>& x) { return ref_pad(x[0], pad); }});
-  r.push_back({"pad 4 (W - 1) 2x2x7x5", {InputSpec{{2, 2, 7, 5}}},
-               [](const std::vector<Tensor>& x) { return ops::reflection_pad2d(x[0], 4); },
-               [](const std::vector<Tensor>& x) { return ref_pad(x[0], 4); }});
-  r.push_back({"pad 0", {InputSpec{{1, 2, 3, 3}}},
-               [](const std::vector<Tensor>& x) { return ops::reflection_pad2d(x[0], 0); },
-               [](const std::vector<Tensor>& x) { return ref_pad(x[0], 0); }});
-  return r;
+test::OpFns reflection_pad2d_fns(const OpParams& p) {
+  const int pad = p.integer("pad");
+  return {[pad](const std::vector<Tensor>& x) { return ops::reflection_pad2d(x[0], pad); },
+          [pad](const std::vector<Tensor>& x) { return ref_pad(x[0], pad); }};
 }
 
 }  // namespace
 
-GAN_OP_CASES(reflection_pad2d, reflection_pad2d_cases)
+GAN_OP_FACTORY(reflection_pad2d, reflection_pad2d_fns)
 
 TEST_CASE("reflection_pad2d matches PyTorch's documented example", "[reflection_pad2d]") {
   // torch.nn.ReflectionPad2d(2) applied to arange(9).reshape(1, 1, 3, 3).

@@ -1,4 +1,5 @@
-// ssim and gradient_correlation: see core/ops/ssim.cpp, core/ops/gradient_correlation.cpp.
+// ssim and gradient_correlation: see core/ops/ssim.cpp, core/ops/gradient_correlation.cpp. The
+// cases are in tests/ops/op_table.cpp.
 // The references below are plain float64 loops over the planes, written from the papers'
 // definitions, with no engine op.
 #include <cmath>
@@ -6,8 +7,7 @@
 #include "tests/ops/op_harness.h"
 
 using namespace gan;
-using test::InputSpec;
-using test::OpCase;
+using test::OpParams;
 
 namespace {
 
@@ -69,11 +69,11 @@ double ref_ssim(const double* x, const double* y, int64_t planes, int64_t h, int
   return sum / count;
 }
 
-OpCase ssim_case(Pair pair, Shape s, int window, double lo2, double hi2) {
-  std::string name = std::string(pair == Pair::related ? "y = x + d" : "independent") + " " +
-                     s.str() + " window " + std::to_string(window);
-  return {name, {InputSpec{s, -1, 1}, InputSpec{s, lo2, hi2}},
-          [pair, window](const std::vector<Tensor>& v) {
+// Parameters: window; related (1: y = x + d, 0: y independent of x).
+test::OpFns ssim_fns(const OpParams& p) {
+  const int window = p.integer("window");
+  const Pair pair = p.integer("related") ? Pair::related : Pair::independent;
+  return {[pair, window](const std::vector<Tensor>& v) {
             return ops::ssim(v[0], second_image(pair, v), window);
           },
           [pair, window](const std::vector<Tensor>& v) {
@@ -83,16 +83,6 @@ OpCase ssim_case(Pair pair, Shape s, int window, double lo2, double hi2) {
                                            sh[3], window),
                                   DType::f64);
           }};
-}
-
-std::vector<OpCase> ssim_cases() {
-  return {ssim_case(Pair::related, {2, 3, 12, 13}, 11, -0.5, 0.5),
-          ssim_case(Pair::related, {1, 2, 16, 16}, 7, -0.5, 0.5),
-          // Shifted means: the luminance factor is well below 1.
-          ssim_case(Pair::related, {2, 1, 16, 16}, 11, 0.2, 0.6),
-          ssim_case(Pair::independent, {1, 2, 16, 16}, 7, -1, 1),
-          // Window 1: no variances, only the luminance factor of every pixel.
-          ssim_case(Pair::related, {1, 2, 5, 6}, 1, -0.5, 0.5)};
 }
 
 // ---- normalised gradient correlation reference ------------------------------------------------
@@ -127,11 +117,11 @@ double ref_gradient_correlation(const double* x, const double* y, int64_t planes
   return total / (2 * planes);
 }
 
-OpCase gc_case(Pair pair, Shape s, double eps, double lo2, double hi2) {
-  std::string name = std::string(pair == Pair::related ? "y = x + d" : "independent") + " " +
-                     s.str() + " eps " + std::to_string(eps);
-  return {name, {InputSpec{s, -1, 1}, InputSpec{s, lo2, hi2}},
-          [pair, eps](const std::vector<Tensor>& v) {
+// Parameters: eps; related (1: y = x + d, 0: y independent of x).
+test::OpFns gradient_correlation_fns(const OpParams& p) {
+  const double eps = p["eps"];
+  const Pair pair = p.integer("related") ? Pair::related : Pair::independent;
+  return {[pair, eps](const std::vector<Tensor>& v) {
             return ops::gradient_correlation(v[0], second_image(pair, v), eps);
           },
           [pair, eps](const std::vector<Tensor>& v) {
@@ -143,20 +133,12 @@ OpCase gc_case(Pair pair, Shape s, double eps, double lo2, double hi2) {
           }};
 }
 
-std::vector<OpCase> gradient_correlation_cases() {
-  return {gc_case(Pair::related, {2, 3, 12, 13}, 1e-6, -1, 1),
-          gc_case(Pair::related, {1, 2, 16, 16}, 1e-6, -0.5, 0.5),
-          gc_case(Pair::independent, {2, 1, 16, 16}, 1e-6, -1, 1),
-          // A large eps: its place in the denominator matters.
-          gc_case(Pair::related, {1, 2, 9, 7}, 0.1, -1, 1)};
-}
-
 Tensor planes_of(const std::vector<double>& v, Shape s) { return Tensor::from_vector(v, s); }
 
 }  // namespace
 
-GAN_OP_CASES(ssim, ssim_cases)
-GAN_OP_CASES(gradient_correlation, gradient_correlation_cases)
+GAN_OP_FACTORY(ssim, ssim_fns)
+GAN_OP_FACTORY(gradient_correlation, gradient_correlation_fns)
 
 TEST_CASE("ssim of an image with itself is 1, and ssim is symmetric", "[ssim]") {
   Rng g(5);

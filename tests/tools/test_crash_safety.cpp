@@ -2,7 +2,8 @@
 // checkpoint write) never leaves a half-written checkpoint, every resume starts from the last
 // complete one, and the killed-and-resumed run ends with the same weights as an uninterrupted one.
 // SIGINT/SIGTERM checkpoint and print the resume command; ENOSPC keeps the previous checkpoint.
-// GAN_CRASH_KILLS (default 6) sets the number of kills.
+// The slow writes, the full disk and the NaN come from gan_train_faults (the same command line
+// with test hooks). GAN_CRASH_KILLS (default 6) sets the number of kills.
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -149,7 +150,8 @@ TEST_CASE("crash safety: random SIGKILLs, resume, same final weights as one run"
     if (resume) args.push_back("--resume");
     const std::string log = root + "/kill_" + std::to_string(attempts) + ".log";
     // Slow checkpoint writes (a sleep between the complete temp file and the rename) so that
-    // many kills land inside a checkpoint write.
+    // many kills land inside a checkpoint write: gan_train with test hooks.
+    args[0] = bin + "/gan_train_faults";
     pid_t pid = spawn(args, log, {{"GAN_TEST_SLOW_CHECKPOINT_WRITE", "40"}});
     std::uniform_real_distribution<double> delay(0.1 * ref_ms, 1.2 * ref_ms);
     std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(delay(rng)));
@@ -234,9 +236,10 @@ TEST_CASE("crash safety: a full disk gives a clear error and keeps the previous 
   // Room for config.json and two checkpoints, not three.
   const std::string out = root + "/full";
   const std::string log = root + "/full.log";
-  const int status = wait_for(spawn(train_args(out), log,
-                                    {{"GAN_FAULT_ENOSPC_AFTER_BYTES",
-                                      std::to_string(ckpt_bytes * 5 / 2)}}));
+  std::vector<std::string> args = train_args(out);
+  args[0] = bin + "/gan_train_faults";  // gan_train with test hooks (tests/tools/gan_train_faults.cpp)
+  const int status = wait_for(
+      spawn(args, log, {{"GAN_FAULT_ENOSPC_AFTER_BYTES", std::to_string(ckpt_bytes * 5 / 2)}}));
   INFO(read_bytes(log));
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 2);

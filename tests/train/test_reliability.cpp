@@ -7,6 +7,7 @@
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include "train/io/image_io.h"
 #include "train/io/nifti_io.h"
 #include "train/io/safetensors.h"
+#include "train/io/write_fault_for_testing.h"
 #include "train/trainer.h"
 #include "tests/train/temp_dir.h"
 
@@ -166,14 +168,34 @@ TEST_CASE("reliability: a full disk leaves the old file and no temp file", "[rel
   TempDir dir;
   const std::string path = dir.file("latest.safetensors");
   io::write_file_atomic(path, std::string("old complete file"));
-  ::setenv("GAN_FAULT_ENOSPC_AFTER_BYTES", "0", 1);
-  const std::string err = error_of([&] { io::write_file_atomic(path, std::string(1000, 'n')); });
-  ::unsetenv("GAN_FAULT_ENOSPC_AFTER_BYTES");
+  std::string err, err_via_path;
+  int64_t seen_bytes = -1;
+  {
+    struct Remove {
+      ~Remove() { io::set_write_fault_for_testing(nullptr); }
+    } remove;
+    io::set_write_fault_for_testing([&](const std::string&, int64_t bytes) {
+      seen_bytes = bytes;
+      return ENOSPC;  // the disk is full
+    });
+    err = error_of([&] { io::write_file_atomic(path, std::string(1000, 'n')); });
+    CHECK(seen_bytes == 1000);  // the fault saw the complete temp file
+    // Files that a library writes itself (niftilib) go through the same fault.
+    err_via_path = error_of([&] {
+      io::write_file_atomic_via_path(path, [](const std::string& temp) {
+        gan::testing::write_bytes(temp, std::string(10, 'v'));
+      });
+    });
+    CHECK(seen_bytes == 10);
+  }
   CHECK_THAT(err, Catch::Contains(path) && Catch::Contains("No space left on device"));
+  CHECK_THAT(err_via_path, Catch::Contains(path) && Catch::Contains("No space left on device"));
   CHECK(gan::testing::read_bytes(path) == "old complete file");
   int files = 0;
   for (auto& e : fs::directory_iterator(dir.path)) files += e.is_regular_file();
   CHECK(files == 1);
+  io::write_file_atomic(path, std::string("new"));  // the fault is gone
+  CHECK(gan::testing::read_bytes(path) == "new");
 }
 
 TEST_CASE("reliability: temp files of killed writers are removed, live ones kept", "[reliability]") {

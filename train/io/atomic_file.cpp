@@ -6,13 +6,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
+#include <mutex>
 
 #include "core/error.h"
+#include "train/io/write_fault_for_testing.h"
 
 namespace gan::io {
 namespace {
@@ -58,23 +60,18 @@ void sync_directory(const std::string& path) {
   ::close(fd);
 }
 
-// ---- test hooks (environment variables; see docs/reliability.md) -------------------------------
-// GAN_FAULT_ENOSPC_AFTER_BYTES=N: the atomic writes of this process fail with ENOSPC once they
-// have written more than N bytes in all, as a full disk would. Returns the errno to fail with.
-int injected_fault(int64_t file_bytes) {
-  static std::atomic<int64_t> written{0};
-  const char* e = std::getenv("GAN_FAULT_ENOSPC_AFTER_BYTES");
-  if (!e || !*e) return 0;
-  const int64_t limit = std::strtoll(e, nullptr, 10);
-  if (written.fetch_add(file_bytes) + file_bytes > limit) return ENOSPC;
-  return 0;
-}
+// The test seam (write_fault_for_testing.h): copied under the lock, run outside it.
+std::mutex fault_mutex;
+std::shared_ptr<const WriteFault> installed_fault;
 
-// GAN_TEST_SLOW_CHECKPOINT_WRITE=MS: sleeps between the complete temp file and the rename, which
-// widens the window a kill test aims at.
-void test_delay_before_rename() {
-  const char* e = std::getenv("GAN_TEST_SLOW_CHECKPOINT_WRITE");
-  if (e && *e) ::usleep(static_cast<useconds_t>(std::strtoul(e, nullptr, 10) * 1000));
+// 0, or the errno the installed test fault fails the write of `path` with.
+int test_fault(const std::string& path, int64_t bytes) {
+  std::shared_ptr<const WriteFault> fault;
+  {
+    std::lock_guard<std::mutex> lock(fault_mutex);
+    fault = installed_fault;
+  }
+  return fault ? (*fault)(path, bytes) : 0;
 }
 
 // fsync's the finished temp file and renames it over path; removes it on failure.
@@ -92,13 +89,12 @@ void commit(const std::string& temp, const std::string& path) {
     fail(path, err);
   }
   struct stat st;
-  const int fault = ::fstat(fd, &st) == 0 ? injected_fault(st.st_size) : 0;
+  const int64_t bytes = ::fstat(fd, &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
   ::close(fd);
-  if (fault) {
+  if (const int fault = test_fault(path, bytes)) {
     ::unlink(temp.c_str());
     fail(path, fault);
   }
-  test_delay_before_rename();
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     int err = errno;
     ::unlink(temp.c_str());
@@ -108,6 +104,11 @@ void commit(const std::string& temp, const std::string& path) {
 }
 
 }  // namespace
+
+void set_write_fault_for_testing(WriteFault fault) {
+  std::lock_guard<std::mutex> lock(fault_mutex);
+  installed_fault = fault ? std::make_shared<const WriteFault>(std::move(fault)) : nullptr;
+}
 
 void write_file_atomic(const std::string& path, const void* data, size_t size) {
   write_file_atomic(path, [&](std::FILE* f) {
@@ -129,14 +130,14 @@ void write_file_atomic(const std::string& path, const std::function<void(std::FI
   }
   if (std::ferror(f)) err = errno ? errno : EIO;
   if (!err && std::fflush(f) != 0) err = errno;
-  if (!err) err = injected_fault(static_cast<int64_t>(std::ftell(f)));
+  const int64_t bytes = static_cast<int64_t>(std::ftell(f));
   if (!err && ::fsync(::fileno(f)) != 0 && errno != EINVAL) err = errno;
   if (std::fclose(f) != 0 && !err) err = errno;
+  if (!err) err = test_fault(path, bytes);
   if (err) {
     ::unlink(temp.c_str());
     fail(path, err);
   }
-  test_delay_before_rename();
   if (::rename(temp.c_str(), path.c_str()) != 0) {
     err = errno;
     ::unlink(temp.c_str());

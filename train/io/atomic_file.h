@@ -4,6 +4,7 @@
 // fsync'ed and renamed over `path`; then the directory is fsync'ed so the rename survives a crash.
 // On any failure (ENOSPC, EACCES, a missing directory, an exception from the writer) the temp file
 // is removed, the old file is left intact, and gan::InputError("<path>: <strerror>") is thrown.
+// Tests make these writes fail or pause through write_fault_for_testing.h.
 #pragma once
 #include <cstddef>
 #include <cstdio>
