@@ -40,9 +40,7 @@ Tensor instance_norm2d(const Tensor& x, const Tensor& weight, const Tensor& bias
   Tensor w_saved = affine ? weight.detach() : Tensor();
   return record(y, op, {x, weight, bias}, [=](const Tensor& gy, const std::vector<bool>& needs) {
     Tensor gx, gw, gb;
-    if (needs[0]) gx = Tensor::empty(x_saved.shape(), gy.dtype(), gy.device());
-    if (affine && needs[1]) gw = Tensor::empty(Shape{C}, gy.dtype(), gy.device());
-    if (affine && needs[2]) gb = Tensor::empty(Shape{C}, gy.dtype(), gy.device());
+    detail::allocate_instance_norm_grads(x_saved.shape(), affine, needs, gy, gx, gw, gb);
     detail::run_kernels(
         op, gy,
         [&](auto t) {

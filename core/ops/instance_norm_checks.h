@@ -3,6 +3,7 @@
 #pragma once
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "core/tensor.h"
 
@@ -26,6 +27,17 @@ inline bool check_instance_norm_args(const char* op, const Tensor& x, const Tens
       throw_shape_error(op, "weight and bias must have shape [C]", x, p);
   }
   return true;
+}
+
+// The gradient buffers of an instance norm's backward: gx like x where needs[0], gw and gb [C]
+// where the norm is affine and needs[1] / needs[2]; the others stay undefined.
+inline void allocate_instance_norm_grads(const Shape& x_shape, bool affine,
+                                         const std::vector<bool>& needs, const Tensor& gy,
+                                         Tensor& gx, Tensor& gw, Tensor& gb) {
+  const Shape c{x_shape[1]};
+  if (needs[0]) gx = Tensor::empty(x_shape, gy.dtype(), gy.device());
+  if (affine && needs[1]) gw = Tensor::empty(c, gy.dtype(), gy.device());
+  if (affine && needs[2]) gb = Tensor::empty(c, gy.dtype(), gy.device());
 }
 
 }  // namespace gan::ops::detail
