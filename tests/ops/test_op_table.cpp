@@ -18,7 +18,7 @@
   X(instance_norm2d)                                     /* test_instance_norm2d.cpp */        \
   X(instance_norm2d_act)                                 /* test_instance_norm2d_act.cpp */    \
   X(bce_with_logits) X(mse_loss) X(l1_loss)              /* test_losses.cpp */                 \
-  X(ssim) X(gradient_correlation)                        /* test_structure.cpp */              \
+  X(ssim) X(gradient_correlation) X(gradient_alignment)  /* test_structure.cpp */              \
   X(adam)                                                /* test_adam_step.cpp */
 
 #define GAN_DECLARE_OP_CASES(op) std::vector<gan::test::OpCase> gan_op_cases_##op();
