@@ -4,7 +4,8 @@
 # against the T1 input), next to the trivial baselines. Writes OUT/quality.csv, OUT/quality.md and
 # OUT/quality.png (scores against minutes). docs/quality.md describes the recipes and the files.
 #   tools/quality.sh                           every recipe, budgets 5 15 45 minutes, 128x128
-#   tools/quality.sh --recipes "seed paper"    some recipes (seed paper seed+ssim seed+ngc pix2pix)
+#   tools/quality.sh --recipes "seed paper"    some recipes (seed paper seed+ssim seed+ngc seed+ngf
+#                                              pix2pix)
 #   tools/quality.sh --minutes "5 15 45"       training budgets in minutes, increasing: checkpoints
 #                                              of one run per recipe (45 costs 45 minutes, not 65)
 #   tools/quality.sh --size 128                image side (phantom and network)
@@ -17,7 +18,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-all_recipes="seed paper seed+ssim seed+ngc pix2pix"
+all_recipes="seed paper seed+ssim seed+ngc seed+ngf pix2pix"
 recipes=$all_recipes minutes="5 15 45" size=128 threads="" device=cpu out=$root/quality-out bin="" quick=0
 minutes_given=0 size_given=0
 while (($#)); do
@@ -30,7 +31,7 @@ while (($#)); do
     --out) mkdir -p "$2"; out=$(cd "$2" && pwd); shift 2 ;;
     --bin) bin=$(cd "$2" && pwd); shift 2 ;;
     --quick) quick=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "quality.sh: unknown option '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -45,6 +46,7 @@ recipe_flags() {
     paper) echo "--gen resnet --gan-loss lsgan --pool 50 --lr 0.0002 --beta1 0.5 --lambda-cycle 10 --lambda-identity 0.5" ;;
     seed+ssim) echo "$seed_flags --structure-loss ssim" ;;
     seed+ngc) echo "$seed_flags --structure-loss ngc" ;;
+    seed+ngf) echo "$seed_flags --structure-loss ngf" ;;
     pix2pix) echo "--mode pix2pix --gen unet --gan-loss bce --lr 0.0002 --beta1 0.5" ;;
     *) return 1 ;;
   esac

@@ -50,13 +50,15 @@ StructureLoss parse_structure_loss(const std::string& s) {
   if (s == "none") return StructureLoss::none;
   if (s == "ssim") return StructureLoss::ssim;
   if (s == "ngc") return StructureLoss::ngc;
-  throw std::invalid_argument("--structure-loss must be none, ssim or ngc, got '" + s + "'");
+  if (s == "ngf") return StructureLoss::ngf;
+  throw std::invalid_argument("--structure-loss must be none, ssim, ngc or ngf, got '" + s + "'");
 }
 
 const char* structure_loss_name(StructureLoss l) {
   switch (l) {
     case StructureLoss::ssim: return "ssim";
     case StructureLoss::ngc: return "ngc";
+    case StructureLoss::ngf: return "ngf";
     default: return "none";
   }
 }
@@ -108,6 +110,11 @@ void CycleGANStep::add_structure_terms(StepLossTensors& L, const Tensor& a, cons
   if (options_.structure_loss == StructureLoss::ngc) {
     L.structure_A = one_minus(ops::gradient_correlation(a, fake_B));
     L.structure_B = one_minus(ops::gradient_correlation(b, fake_A));
+    return;
+  }
+  if (options_.structure_loss == StructureLoss::ngf) {
+    L.structure_A = one_minus(ops::gradient_alignment(a, fake_B));
+    L.structure_B = one_minus(ops::gradient_alignment(b, fake_A));
     return;
   }
   // The paper's 11x11 window; the smaller 7x7 one on planes too small for it.

@@ -7,13 +7,18 @@
 //            + lambda_s (structure_A + structure_B)        (optional structure terms, below)
 //   loss_D = 0.5 (adv(D_A(A), 1) + adv(D_A(f_A), 0)) + 0.5 (adv(D_B(B), 1) + adv(D_B(f_B), 0))
 // The structure terms (StructureLoss, lambda_s = lambda_structure; core/ops.h ssim and
-// gradient_correlation) keep anatomy sharp and in place, which the L1 terms alone let blur:
+// gradient_correlation, gradient_alignment) keep anatomy sharp and in place, which the L1 terms
+// alone let blur:
 //   ssim: structure_A = (1 - SSIM(cyc_A, A)) + lambda_id (1 - SSIM(id_A, A)), structure_B alike:
 //         an SSIM term beside each L1 cycle and identity term (the identity part only when the
 //         identity pass runs, lambda_id lambda > 0). 11x11 window (7x7 on planes under 11).
 //   ngc:  structure_A = 1 - NGC(A, fake_B), structure_B = 1 - NGC(B, fake_A): each translation
 //         keeps its input's edges (normalised gradient correlation; signed, so an edge whose
-//         contrast flips between T1 and T2 counts against the translation).
+//         contrast flips between T1 and T2 counts against the translation: only for
+//         translations that keep edge polarity).
+//   ngf:  structure_A = 1 - NGF(A, fake_B), structure_B = 1 - NGF(B, fake_A): the same with
+//         normalised gradient fields (per pixel squared cosine of the gradients' angle; blind to
+//         edge polarity, so the one for contrast-changing translations such as T1 <-> T2).
 // With StructureLoss::none or lambda_s = 0 none of it is computed: the step is the plain one.
 // loss_G's backward reaches only generator parameters (retaining the graph), loss_D's only
 // discriminator parameters; then both Adams step. Without an image pool f_A/f_B are the very
@@ -35,7 +40,7 @@ enum class GanLoss { bce, lsgan };  // bce: sigmoid cross-entropy on logits; lsg
 GanLoss parse_gan_loss(const std::string& s);  // throws std::invalid_argument
 const char* gan_loss_name(GanLoss l);
 
-enum class StructureLoss { none, ssim, ngc };  // the structure terms above
+enum class StructureLoss { none, ssim, ngc, ngf };  // the structure terms above
 StructureLoss parse_structure_loss(const std::string& s);  // throws std::invalid_argument
 const char* structure_loss_name(StructureLoss l);
 

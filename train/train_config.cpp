@@ -38,8 +38,9 @@ void TrainConfig::validate() const {
   if (pool < 0) bad("--pool must be >= 0");
   if (!(lr > 0)) bad("--lr must be positive");
   if (lambda_cycle < 0 || lambda_identity < 0) bad("--lambda values must be >= 0");
-  if (structure_loss != "none" && structure_loss != "ssim" && structure_loss != "ngc")
-    bad("--structure-loss must be none, ssim or ngc, got '" + structure_loss + "'");
+  if (structure_loss != "none" && structure_loss != "ssim" && structure_loss != "ngc" &&
+      structure_loss != "ngf")
+    bad("--structure-loss must be none, ssim, ngc or ngf, got '" + structure_loss + "'");
   if (!(lambda_structure >= 0)) bad("--lambda-structure must be >= 0");
 }
 

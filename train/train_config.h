@@ -33,7 +33,7 @@ struct TrainConfig {
   int pool = 50;                // image pool size (0 = off: the discriminators see the newest fakes)
   double lr = 2e-4, beta1 = 0.5, beta2 = 0.999;
   double lambda_cycle = 10.0, lambda_identity = 0.5;
-  std::string structure_loss = "none";  // none, ssim or ngc (train/cyclegan_step.h)
+  std::string structure_loss = "none";  // none, ssim, ngc or ngf (train/cyclegan_step.h)
   double lambda_structure = 1.0;        // weight of the structure terms
 
   // Throws std::invalid_argument naming the flag of the first bad value.

@@ -11,17 +11,11 @@ namespace gan::ops {
 
 Tensor gradient_correlation(const Tensor& x, const Tensor& y, double eps) {
   detail::check_image_pair("gradient_correlation", x, y);
-  if (x.size(2) < 2 || x.size(3) < 2)
-    throw_shape_error("gradient_correlation", "planes must be at least 2 x 2", x, &y);
   if (!(eps > 0))
     throw std::invalid_argument("gradient_correlation: eps must be positive, got " +
                                 std::to_string(eps));
   const int64_t planes = x.size(0) * x.size(1);
-  const Shape plane_shape{planes, 1, x.size(2), x.size(3)};
-  // Output channel 0: x(i, j + 1) - x(i, j); channel 1: x(i + 1, j) - x(i, j).
-  Tensor differences = detail::constant_like({-1, 1, 0, 0, -1, 0, 1, 0}, {2, 1, 2, 2}, x);
-  Tensor grads = conv2d(concat({x.reshape(plane_shape), y.reshape(plane_shape)}, 0),
-                        differences, Tensor(), 1, 0);
+  Tensor grads = detail::forward_differences("gradient_correlation", x, y);
   // (g - mean) / sqrt(var + eps) per (plane, direction): the mean over a plane of the product
   // of two such maps is their correlation, and every plane has the same number of positions.
   Tensor normalised = instance_norm2d(grads, Tensor(), Tensor(), eps);

@@ -231,6 +231,23 @@ std::vector<OpEntry> rows() {
         {"y = x + d [1, 2, 9, 7] eps 0.1", {in({1, 2, 9, 7}), in({1, 2, 9, 7})},
          {{"eps", 0.1}, {"related", 1}}}}},
 
+      // gradient_alignment: x and d uniform in the same range (a small one puts the gradients
+      // near eps, where it matters).
+      {"gradient_alignment",
+       {{"y = x + d [2, 3, 12, 13] eps 0.1", {in({2, 3, 12, 13}), in({2, 3, 12, 13})},
+         {{"eps", 0.1}, {"related", 1}}},
+        {"independent [1, 2, 16, 16] eps 0.1", {in({1, 2, 16, 16}), in({1, 2, 16, 16})},
+         {{"eps", 0.1}, {"related", 0}}},
+        {"y = x + d [2, 1, 9, 7] eps 0.01", {in({2, 1, 9, 7}), in({2, 1, 9, 7})},
+         {{"eps", 0.01}, {"related", 1}}},
+        // Gradients of the order of eps: both terms of each denominator matter.
+        {"y = x + d [1, 2, 10, 11] eps 0.1, values in [-0.1, 0.1]",
+         {in({1, 2, 10, 11}).range(-0.1, 0.1), in({1, 2, 10, 11}).range(-0.1, 0.1)},
+         {{"eps", 0.1}, {"related", 1}}},
+        // The smallest planes: one grid pixel each.
+        {"independent [3, 2, 2, 2] eps 0.1", {in({3, 2, 2, 2}), in({3, 2, 2, 2})},
+         {{"eps", 0.1}, {"related", 0}}}}},
+
       // ---- test_adam_step.cpp: inputs parameter, gradient (neither differentiated); the
       // result is the change of the parameter over `steps` steps, the difference of two float32
       // values: hence the looser float32 tolerance.

@@ -113,20 +113,23 @@ TEST_CASE("gan_train: a bad flag value is a one-line error with exit code 2", "[
               "--lambda-structure");
 }
 
-TEST_CASE("gan_train: --structure-loss ssim trains and logs its terms", "[tools]") {
+TEST_CASE("gan_train: --structure-loss ssim and ngf train and log their terms", "[tools]") {
   setup();
-  const std::string out = root + "/structure";
-  REQUIRE(run(train_args(root + "/A", root + "/B", out) +
-              " --structure-loss ssim --lambda-structure 2").code == 0);
-  std::ifstream csv(out + "/losses.csv");
-  std::string header;
-  std::getline(csv, header);
-  const std::string tail = ",seconds,structure_A,structure_B";
-  INFO(header);
-  CHECK((header.size() > tail.size() && header.substr(header.size() - tail.size()) == tail));
-  std::ifstream config(out + "/config.json");
-  std::string json((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
-  CHECK(json.find("\"structure_loss\": \"ssim\"") != std::string::npos);
+  for (std::string loss : {"ssim", "ngf"}) {
+    INFO(loss);
+    const std::string out = root + "/structure_" + loss;
+    REQUIRE(run(train_args(root + "/A", root + "/B", out) + " --structure-loss " + loss +
+                " --lambda-structure 2").code == 0);
+    std::ifstream csv(out + "/losses.csv");
+    std::string header;
+    std::getline(csv, header);
+    const std::string tail = ",seconds,structure_A,structure_B";
+    INFO(header);
+    CHECK((header.size() > tail.size() && header.substr(header.size() - tail.size()) == tail));
+    std::ifstream config(out + "/config.json");
+    std::string json((std::istreambuf_iterator<char>(config)), std::istreambuf_iterator<char>());
+    CHECK(json.find("\"structure_loss\": \"" + loss + "\"") != std::string::npos);
+  }
 }
 
 TEST_CASE("gan_train: --device cuda without a usable GPU", "[tools]") {

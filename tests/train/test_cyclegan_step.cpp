@@ -185,8 +185,10 @@ double max_abs_grad(nn::Module& net, const Tensor& loss) {
 }  // namespace
 
 TEST_CASE("step: structure loss names", "[train]") {
-  for (StructureLoss l : {StructureLoss::none, StructureLoss::ssim, StructureLoss::ngc})
+  for (StructureLoss l :
+       {StructureLoss::none, StructureLoss::ssim, StructureLoss::ngc, StructureLoss::ngf})
     CHECK(parse_structure_loss(structure_loss_name(l)) == l);
+  CHECK(std::string(structure_loss_name(StructureLoss::ngf)) == "ngf");
   CHECK_THROWS_WITH(parse_structure_loss("sssim"),
                     Catch::Contains("--structure-loss") && Catch::Contains("'sssim'"));
 }
@@ -242,13 +244,41 @@ TEST_CASE("step: the ngc structure terms compare each input with its translation
   CHECK(L.loss_G.item() == Approx(rest + 0.7 * (s_a + s_b)).epsilon(1e-5));
 }
 
+TEST_CASE("step: the ngf structure terms compare each input with its translation", "[train]") {
+  models::CycleGAN nets(tiny_model(), 19);
+  nets.train(false);
+  StepOptions o;
+  o.structure_loss = StructureLoss::ngf;
+  o.lambda_structure = 1.5;
+  CycleGANStep step(nets, o, {}, 0, 1);
+  Rng g(10);
+  Tensor a = Tensor::uniform({2, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({2, 1, 32, 32}, g, -1, 1);
+  StepLossTensors L = step.forward(a, b);
+  REQUIRE(L.identity_A.defined());  // the identity pass runs, and adds no ngf term
+
+  NoGradGuard ng;
+  Tensor fb = (*nets.G_AB)(a), fa = (*nets.G_BA)(b);
+  double s_a = 1 - ops::gradient_alignment(a, fb).item();
+  double s_b = 1 - ops::gradient_alignment(b, fa).item();
+  // The ngc terms of the same pair differ: the step computes NGF, not NGC.
+  CHECK(std::abs(s_a - (1 - ops::gradient_correlation(a, fb).item())) > 1e-3);
+  REQUIRE(L.structure_A.defined());
+  CHECK(L.structure_A.item() == Approx(s_a).epsilon(1e-5));
+  CHECK(L.structure_B.item() == Approx(s_b).epsilon(1e-5));
+  CHECK(s_a > 0.05);
+  CHECK(s_a <= 1);
+  double rest = L.adv_AB.item() + L.adv_BA.item() + 10 * (L.cycle_A.item() + L.cycle_B.item()) +
+                5 * (L.identity_A.item() + L.identity_B.item());
+  CHECK(L.loss_G.item() == Approx(rest + 1.5 * (s_a + s_b)).epsilon(1e-5));
+}
+
 TEST_CASE("step: lambda_structure 0 or no structure loss is the plain step, bit for bit", "[train]") {
   models::CycleGAN nets(tiny_model(), 17);
   nets.train(false);
   Rng g(8);
   Tensor a = Tensor::uniform({1, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({1, 1, 32, 32}, g, -1, 1);
   StepResult plain = run_step_graph(nets, {}, a, b);
-  for (StructureLoss l : {StructureLoss::ssim, StructureLoss::ngc}) {
+  for (StructureLoss l : {StructureLoss::ssim, StructureLoss::ngc, StructureLoss::ngf}) {
     INFO(structure_loss_name(l));
     StepOptions off;
     off.structure_loss = l;
@@ -265,7 +295,7 @@ TEST_CASE("step: lambda_structure 0 or no structure loss is the plain step, bit 
 }
 
 TEST_CASE("step: structure terms send gradients to both generators, none to discriminators", "[train]") {
-  for (StructureLoss l : {StructureLoss::ssim, StructureLoss::ngc}) {
+  for (StructureLoss l : {StructureLoss::ssim, StructureLoss::ngc, StructureLoss::ngf}) {
     INFO(structure_loss_name(l));
     models::CycleGAN nets(tiny_model(), 18);
     nets.train(false);

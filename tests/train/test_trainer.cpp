@@ -162,8 +162,12 @@ TEST_CASE("train config: structure loss fields, defaults for old files, bad name
   TrainConfig back = TrainConfig::from_json(c.to_json(), "x");
   CHECK(back.structure_loss == "ssim");
   CHECK(back.lambda_structure == 3);
+  c.structure_loss = "ngf";
+  c.validate();
+  CHECK(TrainConfig::from_json(c.to_json(), "x").structure_loss == "ngf");
   c.structure_loss = "edges";
-  CHECK_THROWS_WITH(c.validate(), Catch::Contains("--structure-loss") && Catch::Contains("'edges'"));
+  CHECK_THROWS_WITH(c.validate(), Catch::Contains("--structure-loss") && Catch::Contains("'edges'") &&
+                                      Catch::Contains("ngf"));
   c.structure_loss = "ngc";
   c.lambda_structure = -1;
   CHECK_THROWS_WITH(c.validate(), Catch::Contains("--lambda-structure"));
