@@ -1,8 +1,10 @@
 // CPU convolution kernels (kernels/cpu/conv2d.h, conv_transpose2d.h) at the layer shapes of the
 // CycleGAN networks, float32: forward, data gradient and weight gradient of every layer, with
 // GFLOP/s (2 * N * Cout * Cin * k * k * Hout * Wout per pass, Hout/Wout of the convolution side),
-// plus an Eigen 2048^3 GEMM as the ceiling the im2col + GEMM path can reach.
-//   bench_conv_cpu --benchmark_min_time=0.1
+// plus 2048^3 GEMMs as the ceiling the im2col + GEMM path can reach (Eigen's product and our packed
+// GEMM, kernels/cpu/gemm_packed.h). Every layer runs on both GEMMs: "/packed" (the default) and
+// "/eigen" (the plain path), so one run gives their ratio on this machine.
+//   bench_conv_cpu --benchmark_min_time=0.1 --benchmark_filter=resnet
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
@@ -43,7 +45,8 @@ std::vector<float> random_values(int64_t n, unsigned seed) {
 
 enum class Pass { forward, backward_data, backward_weight };
 
-void run_layer(benchmark::State& state, const Layer& l, Pass pass) {
+void run_layer(benchmark::State& state, const Layer& l, Pass pass, k::CpuGemm gemm) {
+  k::set_cpu_gemm(gemm);
   const ConvGeometry op = geometry_of(l);
   // The convolution the kernels run (for a transposed layer: its inverse convolution).
   const ConvGeometry g = l.transposed ? gan::kernels::inverse_convolution(op) : op;
@@ -75,6 +78,52 @@ void gemm_ceiling(benchmark::State& state) {
   Eigen::MatrixXf a = Eigen::MatrixXf::Random(n, n), b = Eigen::MatrixXf::Random(n, n), c(n, n);
   for (auto _ : state) {
     c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// The machine's fused multiply-add peak, measured: every thread runs independent chains of FMAs on
+// SIMD registers (Eigen's packet, the width the build machine vectorizes with), more chains than
+// the FMA latency times the FMA units, so nothing waits. GFLOP/s = 2 * lanes * FMAs / time, at
+// whatever clock the cores run while loaded.
+void fma_peak(benchmark::State& state) {
+  using namespace Eigen::internal;
+  using Packet = k::gemm::Packet;
+  constexpr int kChains = 16;
+  constexpr int64_t kSteps = 1 << 20;
+  const int threads = k::conv_threads();
+  float sink = 0;
+  for (auto _ : state) {
+#pragma omp parallel num_threads(threads) reduction(+ : sink)
+    {
+      Packet acc[kChains];
+      const Packet a = pset1<Packet>(0.999f), b = pset1<Packet>(1e-3f);
+      for (int c = 0; c < kChains; ++c) acc[c] = pset1<Packet>(float(c));
+      for (int64_t s = 0; s < kSteps; ++s)
+        for (int c = 0; c < kChains; ++c) acc[c] = pmadd(acc[c], a, b);
+      for (int c = 0; c < kChains; ++c) sink += predux(acc[c]);
+    }
+  }
+  benchmark::DoNotOptimize(sink);
+  const double flops = 2.0 * k::gemm::kLanes * kChains * double(kSteps) * threads;
+  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["lanes"] = k::gemm::kLanes;
+}
+
+// The packed GEMM on the same product, threaded the way the convolutions thread it: each thread
+// multiplies the shared packed A by its own share of the columns.
+void packed_gemm_ceiling(benchmark::State& state) {
+  const int64_t n = 2048;
+  std::vector<float> a = random_values(n * n, 5), b = random_values(n * n, 6), c(size_t(n * n));
+  for (auto _ : state) {
+    const k::PackedA packed(k::row_major(a.data(), n, n, n));
+    const int threads = k::conv_threads();
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int t = 0; t < threads; ++t) {
+      const int64_t j0 = n * t / threads, j1 = n * (t + 1) / threads;
+      k::gemm_packed(packed, k::row_major(b.data() + j0, n, j1 - j0, n), c.data() + j0, n, false);
+    }
     benchmark::DoNotOptimize(c.data());
   }
   state.counters["GFLOP/s"] = benchmark::Counter(2.0 * n * n * n / 1e9, benchmark::Counter::kIsIterationInvariantRate);
@@ -130,17 +179,23 @@ std::vector<Layer> cyclegan_layers() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  benchmark::RegisterBenchmark("fma_peak_f32", fma_peak)->UseRealTime()->Unit(benchmark::kMillisecond);
   benchmark::RegisterBenchmark("eigen_gemm_f32_2048", gemm_ceiling)->UseRealTime()->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("packed_gemm_f32_2048", packed_gemm_ceiling)->UseRealTime()->Unit(benchmark::kMillisecond);
   for (const Layer& l : cyclegan_layers()) {
     const std::string op = l.transposed ? "conv_transpose2d " : "conv2d ";
     const std::pair<Pass, const char*> passes[] = {{Pass::forward, "fwd"},
                                                    {Pass::backward_data, "bwd_data"},
                                                    {Pass::backward_weight, "bwd_weight"}};
+    const std::pair<k::CpuGemm, const char*> gemms[] = {{k::CpuGemm::packed, "/packed"},
+                                                        {k::CpuGemm::eigen, "/eigen"}};
     for (auto [pass, pass_name] : passes)
-      benchmark::RegisterBenchmark((op + l.name + " " + pass_name).c_str(),
-                                   [l, pass = pass](benchmark::State& s) { run_layer(s, l, pass); })
-          ->UseRealTime()
-          ->Unit(benchmark::kMillisecond);
+      for (auto [gemm, gemm_name] : gemms)
+        benchmark::RegisterBenchmark(
+            (op + l.name + " " + pass_name + gemm_name).c_str(),
+            [l, pass = pass, gemm = gemm](benchmark::State& s) { run_layer(s, l, pass, gemm); })
+            ->UseRealTime()
+            ->Unit(benchmark::kMillisecond);
   }
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

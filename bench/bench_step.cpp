@@ -4,6 +4,8 @@
 //   bench_step --gen unet --size 128 --ngf 32 --ndf 32 --steps 5 --threads 2
 // Phases come from CycleGANStep's own timing (set_timing); GAN_PROFILE=1 adds a per-op table.
 // --ceiling measures the Eigen GEMM ceiling in the same run, to state the step as a fraction of it.
+// --forward-only times inference instead: G_AB in eval mode, no graph, a batch per forward, as
+// gan_infer runs it; it prints images/s.
 // Conv FLOPs per step = 18 * (one generator forward) + 14 * (one discriminator forward): a step runs
 // 6 generator and 4 discriminator forwards; backward costs two conv passes per forward (data and
 // weight gradients), except the discriminators' data gradient on real inputs, which is not needed.
@@ -154,6 +156,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("!--no-phases", phases, "do not time the phases of each step");
   app.add_flag("--ceiling", ceiling, "also measure the Eigen float32 GEMM ceiling (2048^3)");
+  bool forward_only = false;
+  app.add_flag("--forward-only", forward_only,
+               "time inference: G_AB forwards in eval mode without a graph (images/s)");
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -185,6 +190,29 @@ int main(int argc, char** argv) {
                 config.ndf, batch, conv_math.c_str());
     std::fflush(stdout);
 
+    if (forward_only) {
+      nets.G_AB->train(false);
+      NoGradGuard no_grad;
+      Timer t(cuda);
+      (void)(*nets.G_AB)(a);  // warm-up
+      std::printf("warm-up forward %.3f s\n", t.seconds());
+      profile::reset();
+      std::vector<double> times;
+      for (int i = 0; i < steps; ++i) {
+        t.restart();
+        const Tensor y = (*nets.G_AB)(a);
+        if (cuda) device::synchronize();
+        times.push_back(t.seconds());
+      }
+      if (profile::enabled())
+        std::printf("per-op profile over %d forwards (GAN_PROFILE):\n%s", steps, profile::report().c_str());
+      const double med = median(times);
+      std::printf("sec/forward median=%.4f min=%.4f max=%.4f peak_rss_mib=%.0f images/s=%.2f\n",
+                  med, *std::min_element(times.begin(), times.end()),
+                  *std::max_element(times.begin(), times.end()), peak_rss_mib(), batch / med);
+      std::printf("~GFLOP/forward=%.1f -> %.1f GFLOP/s\n", fg / 1e9, fg / med / 1e9);
+      return 0;
+    }
     step.set_timing(phases);
     Timer t(cuda);
     step.step(a, b);  // warm-up: allocator caches, Adam moments touched once

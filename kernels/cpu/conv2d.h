@@ -11,17 +11,71 @@
 #pragma once
 #include <Eigen/Core>
 #include <algorithm>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "kernels/cpu/conv_direct.h"
 #include "kernels/cpu/conv_im2col.h"
+#include "kernels/cpu/gemm_packed.h"
 
 namespace gan::kernels::cpu {
 
 template <class T>
 using VecMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>;
 
+// The GEMM under the float32 convolutions: our packed one (gemm_packed.h, the default) or Eigen's
+// general product (the plain path, kept for comparison in tests and benchmarks). float64 always
+// uses Eigen's.
+enum class CpuGemm { packed, eigen };
+inline CpuGemm& cpu_gemm_setting() {
+  static CpuGemm g = CpuGemm::packed;
+  return g;
+}
+inline void set_cpu_gemm(CpuGemm g) { cpu_gemm_setting() = g; }
+
 namespace detail {
+
+// A row-major Eigen map or block of one, or the transpose of one, as a strided matrix.
+template <class M>
+StridedMatrix strided(const M& m) {
+  static_assert(M::IsRowMajor, "row-major views only");
+  return {m.data(), m.rows(), m.cols(), m.outerStride(), 1};
+}
+template <class M>
+StridedMatrix strided(const Eigen::Transpose<M>& m) {
+  return strided(m.nestedExpression()).transposed();
+}
+
+// out [A.rows(), B.cols()] (row-major, leading dimension ldc) = A * B, or += with accumulate:
+// the packed GEMM for float (with A already packed when given), else Eigen's product.
+template <class T, class MA, class MB>
+void multiply(const MA& A, const MB& B, T* out, int64_t ldc, bool accumulate,
+              const PackedA* packed_a = nullptr) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu_gemm_setting() == CpuGemm::packed) {
+      if (packed_a)
+        gemm_packed(*packed_a, strided(B), out, ldc, accumulate);
+      else
+        gemm_packed(strided(A), strided(B), out, ldc, accumulate);
+      return;
+    }
+  }
+  MatMap<T> C(out, A.rows(), B.cols(), Eigen::OuterStride<>(ldc));
+  if (accumulate)
+    C.noalias() += A * B;
+  else
+    C.noalias() = A * B;
+}
+
+// A packed once for every chunk when the packed GEMM will run, else nothing.
+template <class T, class MA>
+std::unique_ptr<PackedA> pack_once(const MA& A) {
+  if constexpr (std::is_same_v<T, float>) {
+    if (cpu_gemm_setting() == CpuGemm::packed) return std::make_unique<PackedA>(strided(A));
+  }
+  return nullptr;
+}
 
 // The column matrix of chunk [j0, j1): a view of x for pointwise convolutions inside one image,
 // else built in `col` (K x L). Returns the data pointer and its leading dimension.
@@ -117,7 +171,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
       detail::row_range(M, conv_thread_id(), threads, m0, m1);
       if (m1 > m0) {
         ConstMatMap<T> Wr(w + m0 * K, m1 - m0, K, Eigen::OuterStride<>(K));
-        Y.middleRows(m0, m1 - m0).noalias() = Wr * C;
+        detail::multiply(Wr, C, Y.data() + m0 * Y.outerStride(), Y.outerStride(), false);
         if (bias) Y.middleRows(m0, m1 - m0).colwise() += VecMap<T>(bias + m0, m1 - m0);
       }
     }
@@ -129,6 +183,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
   const int64_t per_thread = (K + M) * ch.length;
   T* scratch = conv_scratch<T>(size_t(per_thread * used));
   ConstMatMap<T> W(w, M, K, Eigen::OuterStride<>(K));
+  const auto packed_w = detail::pack_once<T>(W);
 #pragma omp parallel for num_threads(used) schedule(static) if (used > 1)
   for (int64_t i = 0; i < ch.count; ++i) {
     const int64_t j0 = i * ch.length, j1 = std::min(g.columns(), j0 + ch.length), L = j1 - j0;
@@ -136,7 +191,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
     ConstMatMap<T> C = detail::columns_of(x, g, j0, j1, col);
     T* direct = chunk_in_one_image(y, M, P, j0, j1);
     MatMap<T> Y(direct ? direct : col + K * L, M, L, Eigen::OuterStride<>(direct ? P : L));
-    Y.noalias() = W * C;
+    detail::multiply(W, C, Y.data(), Y.outerStride(), false, packed_w.get());
     if (bias) Y.colwise() += VecMap<T>(bias, M);
     if (!direct) scatter_chunk(Y.data(), M, P, j0, j1, y);
   }
@@ -154,6 +209,7 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
     const int used = int(std::min<int64_t>(conv_threads_for(g), ch.count));
     const int64_t per_thread = (K + M) * ch.length;
     T* scratch = conv_scratch<T>(size_t(per_thread * used));
+    const auto packed_wt = detail::pack_once<T>(W.transpose());
 #pragma omp parallel for num_threads(used) schedule(static) if (used > 1)
     for (int64_t i = 0; i < ch.count; ++i) {
       const int64_t j0 = i * ch.length, j1 = std::min(g.columns(), j0 + ch.length), L = j1 - j0;
@@ -161,7 +217,7 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
       ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, buf + K * L);
       T* direct = chunk_in_one_image(dx, K, g.in_plane(), j0, j1);
       MatMap<T> D(direct ? direct : buf, K, L, Eigen::OuterStride<>(direct ? g.in_plane() : L));
-      D.noalias() = W.transpose() * G;
+      detail::multiply(W.transpose(), G, D.data(), D.outerStride(), false, packed_wt.get());
       if (!direct) scatter_chunk(buf, K, g.in_plane(), j0, j1, dx);
     }
     return;
@@ -182,20 +238,20 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
       std::fill(dx + (n * g.c_in + c0) * g.in_plane(), dx + (n * g.c_in + c1) * g.in_plane(), T(0));
     T* dcol = buffers + scratch_per_thread * t;
     auto Wt = W.middleCols(c0 * kk, rows).transpose();
+    const auto packed_wt = detail::pack_once<T>(Wt);  // this thread's rows, packed once
     for (int64_t i = 0; i < cc.count; ++i) {
       const int64_t j0 = i * cc.length, j1 = std::min(g.columns(), j0 + cc.length), L = j1 - j0;
       ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, dcol + rows * L);
       if (L <= detail::kFewColumns)
         detail::wt_times_few_columns(w, K, c0 * kk, rows, G, dcol);
       else
-        MatMap<T>(dcol, rows, L, Eigen::OuterStride<>(L)).noalias() = Wt * G;
+        detail::multiply(Wt, G, dcol, L, false, packed_wt.get());
       col2im_chunk(dcol, L, g, j0, j1, dx, c0, c1);
     }
   }
 }
 
 // dw = the gradient of conv(x, w) with respect to w, given gy (dw is overwritten).
-// Each thread accumulates its chunks into its own copy of dw; the copies are summed at the end.
 template <class T>
 void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& g) {
   if (g.c_out <= kDirectMaxOutChannels && !g.is_pointwise())
@@ -210,12 +266,36 @@ void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& 
     {
       int64_t m0, m1;
       detail::row_range(M, conv_thread_id(), threads, m0, m1);
-      if (m1 > m0)
-        MatMap<T>(dw + m0 * K, m1 - m0, K, Eigen::OuterStride<>(K)).noalias() =
-            G.middleRows(m0, m1 - m0) * C.transpose();
+      if (m1 > m0) detail::multiply(G.middleRows(m0, m1 - m0), C.transpose(), dw + m0 * K, K, false);
     }
     return;
   }
+  if (!g.is_pointwise() && (g.c_in >= conv_threads_for(g) || conv_threads_for(g) == 1)) {
+    // Each thread owns a range of input channels, i.e. a range of dw's columns: it builds only its
+    // rows of every chunk's column matrix and accumulates straight into its columns of dw. No
+    // private copies of dw, no reduction; only the small gy chunk is read by every thread.
+    const int split = int(std::min<int64_t>(conv_threads_for(g), g.c_in));
+    const int64_t kk = g.k * g.k, rows_max = (g.c_in + split - 1) / split * kk;
+    const ColumnChunks cc = column_chunks(g.columns(), rows_max, sizeof(T), 1);
+    const int64_t scratch_per_thread = (rows_max + M) * cc.length;
+    T* buffers = conv_scratch<T>(size_t(scratch_per_thread * split));
+#pragma omp parallel num_threads(split) if (split > 1)
+    {
+      const int t = conv_thread_id();
+      const int64_t c0 = g.c_in * t / split, c1 = g.c_in * (t + 1) / split, rows = (c1 - c0) * kk;
+      T* col = buffers + scratch_per_thread * t;
+      for (int64_t i = 0; i < cc.count; ++i) {
+        const int64_t j0 = i * cc.length, j1 = std::min(g.columns(), j0 + cc.length), L = j1 - j0;
+        im2col_chunk(x, g, j0, j1, col, L, c0, c1);
+        const ConstMatMap<T> C(col, rows, L, Eigen::OuterStride<>(L));
+        const ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, col + rows * L);
+        detail::multiply(G, C.transpose(), dw + c0 * kk, K, i > 0);
+      }
+    }
+    return;
+  }
+  // Pointwise, or fewer input channels than threads: the threads split the columns, each
+  // accumulating into its own copy of dw; the copies are summed at the end.
   const ColumnChunks ch = column_chunks(g.columns(), K, sizeof(T), conv_threads_for(g));
   const int used = int(std::min<int64_t>(conv_threads_for(g), ch.count));
   const int64_t per_thread = (K + M) * ch.length + M * K;  // columns, gy chunk, accumulator
@@ -232,7 +312,7 @@ void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& 
       T* col = scratch + per_thread * t;
       ConstMatMap<T> C = detail::columns_of(x, g, j0, j1, col);
       ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, col + K * L);
-      Acc.noalias() += G * C.transpose();
+      detail::multiply(G, C.transpose(), Acc.data(), K, true);
     }
     // (implicit barrier) sum the other threads' copies into dw
 #pragma omp for schedule(static)

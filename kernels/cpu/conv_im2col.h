@@ -97,9 +97,12 @@ void for_each_row_run(const ConvGeometry& g, int64_t j0, int64_t j1, F&& f) {
 }
 
 // col[r, j - j0] = x at the input position that kernel tap r sees from output j (0 in padding);
-// col is row-major with leading dimension ld >= j1 - j0.
+// col is row-major with leading dimension ld >= j1 - j0. With a channel range [c0, c1) only those
+// channels' rows are built, as rows ((c - c0) * k + kh) * k + kw.
 template <class T>
-void im2col_chunk(const T* x, const ConvGeometry& g, int64_t j0, int64_t j1, T* col, int64_t ld) {
+void im2col_chunk(const T* x, const ConvGeometry& g, int64_t j0, int64_t j1, T* col, int64_t ld,
+                  int64_t c0 = 0, int64_t c1 = -1) {
+  if (c1 < 0) c1 = g.c_in;
   const int64_t k = g.k, s = g.stride;
   for_each_row_run(g, j0, j1, [&](int64_t n, int64_t ho, int64_t wo0, int64_t len, int64_t off) {
     for (int64_t kh = 0; kh < k; ++kh) {
@@ -109,8 +112,8 @@ void im2col_chunk(const T* x, const ConvGeometry& g, int64_t j0, int64_t j1, T* 
         ValidRange v = valid_range(kw - g.pad, s, g.w, g.w_out);
         int64_t a = std::clamp(v.begin, wo0, wo0 + len), b = std::clamp(v.end, a, wo0 + len);
         if (!row_inside) a = b = wo0;
-        for (int64_t c = 0; c < g.c_in; ++c) {
-          T* dst = col + ((c * k + kh) * k + kw) * ld + off - wo0;  // indexed by wo
+        for (int64_t c = c0; c < c1; ++c) {
+          T* dst = col + (((c - c0) * k + kh) * k + kw) * ld + off - wo0;  // indexed by wo
           std::fill(dst + wo0, dst + a, T(0));
           if (b > a) {
             const T* src = x + ((n * g.c_in + c) * g.h + hi) * g.w + kw - g.pad;  // by wo * s

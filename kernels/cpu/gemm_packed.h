@@ -1,0 +1,210 @@
+// The float32 GEMM under the CPU convolutions: C (+)= A * B with packed panels and a
+// register-blocked micro-kernel (the Goto / BLIS scheme).
+//
+// Why not only Eigen's product (which stays, as the plain path: conv2d.h, set_cpu_gemm): a
+// convolution multiplies one weight matrix by many chunks of columns, and Eigen packs the weight
+// again for every chunk and every thread. Here the weight is packed once per call (PackedA) and
+// read by every chunk and thread; only the chunk's columns are packed per chunk.
+//
+// Blocking, from the inside out:
+//   micro-tile  kMR x kNR of C held in 2 * kMR SIMD registers (kNR = two registers wide);
+//               per k: two loads of B, kMR broadcasts of A, 2 * kMR fused multiply-adds;
+//   kKC         the depth of one pass: a B micro-panel (kKC x kNR floats) is 16 KiB, half of an
+//               L1 data cache, and stays there while every A micro-panel of the block streams past;
+//   kNC         columns packed at a time: a B block (kKC x kNC floats, 512 KiB) stays in L2/L3.
+// The register width is what Eigen vectorizes with on the build machine (-march=native:
+// AVX-512, AVX2 or SSE; one float without SIMD), so the same code serves every machine.
+#pragma once
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+namespace gan::kernels::cpu {
+
+// A matrix in memory with any strides: element (r, c) is data[r * row_stride + c * col_stride].
+// Its transpose is the same memory with the strides exchanged.
+struct StridedMatrix {
+  const float* data;
+  int64_t rows, cols, row_stride, col_stride;
+  float at(int64_t r, int64_t c) const { return data[r * row_stride + c * col_stride]; }
+  StridedMatrix transposed() const { return {data, cols, rows, col_stride, row_stride}; }
+};
+// A row-major matrix with leading dimension ld.
+inline StridedMatrix row_major(const float* data, int64_t rows, int64_t cols, int64_t ld) {
+  return {data, rows, cols, ld, 1};
+}
+
+namespace gemm {
+
+using Packet = Eigen::internal::packet_traits<float>::type;
+constexpr int kLanes = Eigen::internal::packet_traits<float>::size;
+constexpr int kNR = 2 * kLanes;                 // micro-tile columns
+constexpr int kMR = kLanes >= 16 ? 8 : 6;       // micro-tile rows: 16 of 32 zmm, 12 of 16 ymm
+constexpr int64_t kKC = 16384 / (4 * kNR);      // B micro-panel = 16 KiB
+constexpr int64_t kNC = (int64_t(512) << 10) / (4 * kKC) / kNR * kNR;  // B block = 512 KiB
+
+inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
+
+// C[kMR, kNR] (row-major, ldc) = or += a (kc x kMR, packed) * b (kc x kNR, packed).
+template <bool kAccumulate>
+inline void micro_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc) {
+  using namespace Eigen::internal;
+  Packet acc0[kMR], acc1[kMR];
+  for (int i = 0; i < kMR; ++i) acc0[i] = acc1[i] = pset1<Packet>(0.0f);
+  for (int64_t k = 0; k < kc; ++k) {
+    const Packet b0 = pload<Packet>(b), b1 = pload<Packet>(b + kLanes);
+    for (int i = 0; i < kMR; ++i) {
+      const Packet ai = pset1<Packet>(a[i]);
+      acc0[i] = pmadd(ai, b0, acc0[i]);
+      acc1[i] = pmadd(ai, b1, acc1[i]);
+    }
+    a += kMR;
+    b += kNR;
+  }
+  for (int i = 0; i < kMR; ++i) {
+    float* ci = c + i * ldc;
+    if (kAccumulate) {
+      acc0[i] = padd(acc0[i], ploadu<Packet>(ci));
+      acc1[i] = padd(acc1[i], ploadu<Packet>(ci + kLanes));
+    }
+    pstoreu(ci, acc0[i]);
+    pstoreu(ci + kLanes, acc1[i]);
+  }
+}
+
+// A partial tile (rows < kMR or cols < kNR at the edges of C): computed in a full tile on the
+// stack, then the valid part is stored.
+inline void edge_tile(int64_t kc, const float* a, const float* b, float* c, int64_t ldc,
+                      int64_t rows, int64_t cols, bool accumulate) {
+  alignas(64) float tile[kMR * kNR];
+  micro_tile<false>(kc, a, b, tile, kNR);
+  for (int64_t i = 0; i < rows; ++i)
+    for (int64_t j = 0; j < cols; ++j)
+      c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * kNR + j] : tile[i * kNR + j];
+}
+
+// Rows [r0, r0 + kMR) x depth [k0, k0 + kc) of A into dst (k-major, kMR floats per k), rows past
+// the end as zeros.
+inline void pack_a_panel(const StridedMatrix& A, int64_t r0, int64_t k0, int64_t kc, float* dst) {
+  const int64_t rows = std::min<int64_t>(kMR, A.rows - r0);
+  for (int64_t i = 0; i < kMR; ++i) {
+    if (i >= rows) {
+      for (int64_t k = 0; k < kc; ++k) dst[k * kMR + i] = 0.0f;
+      continue;
+    }
+    const float* src = A.data + (r0 + i) * A.row_stride + k0 * A.col_stride;
+    for (int64_t k = 0; k < kc; ++k) dst[k * kMR + i] = src[k * A.col_stride];
+  }
+}
+
+// Depth [k0, k0 + kc) x columns [c0, c0 + kNR) of B into dst (k-major, kNR floats per k),
+// columns past the end as zeros. Reads along whichever stride of B is contiguous.
+inline void pack_b_panel(const StridedMatrix& B, int64_t k0, int64_t kc, int64_t c0, float* dst) {
+  const int64_t cols = std::min<int64_t>(kNR, B.cols - c0);
+  const float* base = B.data + k0 * B.row_stride + c0 * B.col_stride;
+  if (B.col_stride == 1) {
+    for (int64_t k = 0; k < kc; ++k) {
+      std::memcpy(dst + k * kNR, base + k * B.row_stride, size_t(cols) * sizeof(float));
+      std::fill(dst + k * kNR + cols, dst + (k + 1) * kNR, 0.0f);
+    }
+  } else {
+    for (int64_t j = 0; j < kNR; ++j) {
+      if (j >= cols) {
+        for (int64_t k = 0; k < kc; ++k) dst[k * kNR + j] = 0.0f;
+        continue;
+      }
+      const float* src = base + j * B.col_stride;
+      for (int64_t k = 0; k < kc; ++k) dst[k * kNR + j] = src[k * B.row_stride];
+    }
+  }
+}
+
+}  // namespace gemm
+
+// A packed once into the micro-kernel's panels: for each depth block [k0, k0 + kc) (kKC deep,
+// the last one shorter), the row panels one after the other. Built once per convolution call
+// and shared, read-only, by every thread.
+class PackedA {
+ public:
+  PackedA() = default;
+  explicit PackedA(const StridedMatrix& A) { pack(A); }
+  // Packs A, reusing this object's memory (for an A that changes with every chunk).
+  void pack(const StridedMatrix& A) {
+    rows_ = A.rows;
+    depth_ = A.cols;
+    padded_rows_ = gemm::round_up(A.rows, gemm::kMR);
+    if (data_.size() < size_t(padded_rows_ * depth_)) data_.resize(size_t(padded_rows_ * depth_));
+    for (int64_t k0 = 0; k0 < depth_; k0 += gemm::kKC) {
+      const int64_t kc = std::min(gemm::kKC, depth_ - k0);
+      for (int64_t r0 = 0; r0 < rows_; r0 += gemm::kMR)
+        gemm::pack_a_panel(A, r0, k0, kc, panel(k0, r0, kc));
+    }
+  }
+  int64_t rows() const { return rows_; }
+  int64_t depth() const { return depth_; }
+  // The panel of rows [r0, r0 + kMR) in the depth block starting at k0 (kc deep).
+  const float* panel(int64_t k0, int64_t r0, int64_t kc) const {
+    return data_.data() + k0 * padded_rows_ + r0 * kc;
+  }
+
+ private:
+  float* panel(int64_t k0, int64_t r0, int64_t kc) { return data_.data() + k0 * padded_rows_ + r0 * kc; }
+  int64_t rows_ = 0, depth_ = 0, padded_rows_ = 0;
+  gemm::AlignedFloats data_;
+};
+
+// C [A.rows(), B.cols] (row-major, leading dimension ldc) = A * B, or += with accumulate.
+// Single-threaded: the convolutions give each thread its own columns or rows.
+inline void gemm_packed(const PackedA& A, const StridedMatrix& B, float* C, int64_t ldc,
+                        bool accumulate) {
+  using namespace gemm;
+  const int64_t M = A.rows(), K = A.depth(), N = B.cols;
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, 0.0f);
+    return;
+  }
+  thread_local AlignedFloats b_block;
+  if (b_block.size() < size_t(kKC * kNC)) b_block.resize(size_t(kKC * kNC));
+  for (int64_t j0 = 0; j0 < N; j0 += kNC) {
+    const int64_t nc = std::min(kNC, N - j0);
+    for (int64_t k0 = 0; k0 < K; k0 += kKC) {
+      const int64_t kc = std::min(kKC, K - k0);
+      const bool add = accumulate || k0 > 0;
+      for (int64_t jr = 0; jr < nc; jr += kNR)
+        pack_b_panel(B, k0, kc, j0 + jr, b_block.data() + jr * kc);
+      for (int64_t jr = 0; jr < nc; jr += kNR) {
+        const float* b = b_block.data() + jr * kc;
+        const int64_t cols = std::min<int64_t>(kNR, nc - jr);
+        for (int64_t i0 = 0; i0 < M; i0 += kMR) {
+          const float* a = A.panel(k0, i0, kc);
+          float* c = C + i0 * ldc + j0 + jr;
+          const int64_t rows = std::min<int64_t>(kMR, M - i0);
+          if (rows == kMR && cols == kNR) {
+            if (add)
+              micro_tile<true>(kc, a, b, c, ldc);
+            else
+              micro_tile<false>(kc, a, b, c, ldc);
+          } else {
+            edge_tile(kc, a, b, c, ldc, rows, cols, add);
+          }
+        }
+      }
+    }
+  }
+}
+
+// The same for an A used once: packed here, into memory this thread keeps for the next call.
+inline void gemm_packed(const StridedMatrix& A, const StridedMatrix& B, float* C, int64_t ldc,
+                        bool accumulate) {
+  thread_local PackedA packed;
+  packed.pack(A);
+  gemm_packed(packed, B, C, ldc, accumulate);
+}
+
+}  // namespace gan::kernels::cpu
