@@ -6,7 +6,8 @@
 // stream. The order of epoch e is a permutation that depends only on (seed, e, domain); the crop
 // and flip of sample k of step s depend only on (seed, epoch, s, k, domain) (k: the index in the
 // global batch of a data-parallel run, UnpairedLoader::Shard). A loader started at a
-// saved State therefore yields bitwise the same batches as the run that saved it.
+// saved State therefore yields bitwise the same batches as the run that saved it. Paired data
+// (pix2pix) uses domain A's order and A's crops and flips for both domains.
 #pragma once
 #include <condition_variable>
 #include <cstdint>
@@ -84,12 +85,15 @@ class UnpairedLoader {
   struct Shard {
     int rank, ranks;
   };
+  // paired: the two domains hold the same samples in the same order (train/data/paired_data.h);
+  // sample i of A comes with sample i of B, both cropped and flipped alike.
+  enum class Pairing { unpaired, paired };
 
   // Samples from two domains (train/data/domain_data.h); starts the background decoder at
   // `start` (as returned by state(); its seed is used). `prefetch` = batches decoded ahead (>= 1).
   UnpairedLoader(std::shared_ptr<const DomainData> a, std::shared_ptr<const DomainData> b,
                  const ImageTransform& t, const State& start, int batch_size = 1, int prefetch = 4,
-                 Shard shard = {0, 1});
+                 Shard shard = {0, 1}, Pairing pairing = Pairing::unpaired);
   // The same from two folders of 2-D images (no volumes: they need a slice cache folder).
   UnpairedLoader(const std::string& dir_a, const std::string& dir_b, const ImageTransform& t,
                  uint64_t seed, int batch_size = 1, int prefetch = 4);
@@ -109,6 +113,7 @@ class UnpairedLoader {
   const ImageTransform& transform() const { return transform_; }
   int batch_size() const { return batch_size_; }  // per rank
   const Shard& shard() const { return shard_; }
+  bool paired() const { return pairing_ == Pairing::paired; }
 
   // The next batch (blocks while it is decoded). A sample that fails to decode throws its
   // gan::InputError here, on the caller's thread.
@@ -133,6 +138,7 @@ class UnpairedLoader {
   int batch_size_ = 1;
   int prefetch_ = 4;
   Shard shard_{0, 1};
+  Pairing pairing_ = Pairing::unpaired;
   int64_t steps_per_epoch_ = 1;
   uint64_t consumer_seed_ = 0;  // fixed at construction; read by both threads
   State consumer_state_;        // the consumer thread only

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -40,6 +41,27 @@ nlohmann::json source_stamp(const VolumeSource& s) {
     mtime_ns = std::max<int64_t>(mtime_ns, int64_t(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec);
   }
   return {{"name", s.name}, {"files", files.size()}, {"bytes", bytes}, {"mtime_ns", mtime_ns}};
+}
+
+// Paired volumes must lie on one voxel grid: same dims, affines equal to 1 micrometre (what
+// float32 headers written by two tools from one geometry may differ by).
+void require_same_grid(const std::string& name, const VoxelGrid& g, const std::string& partner_name,
+                       const VoxelGrid& p) {
+  auto dims = [](const VoxelGrid& x) {
+    return std::to_string(x.nx) + "x" + std::to_string(x.ny) + "x" + std::to_string(x.nz);
+  };
+  if (g.nx != p.nx || g.ny != p.ny || g.nz != p.nz)
+    throw InputError(name + ": " + dims(g) + " voxels, its pair " + partner_name + " has " + dims(p) +
+                     " (paired volumes must be co-registered on one voxel grid)");
+  double worst = 0;
+  for (int r = 0; r < 3; ++r)
+    for (int c = 0; c < 4; ++c) worst = std::max(worst, std::abs(g.voxel_to_ras[r][c] - p.voxel_to_ras[r][c]));
+  if (worst > 1e-3) {
+    char mm[32];
+    std::snprintf(mm, sizeof mm, "%.3g", worst);
+    throw InputError(name + ": its voxel-to-world affine differs from that of its pair " + partner_name +
+                     " by up to " + mm + " mm (paired volumes must be co-registered on one voxel grid)");
+  }
 }
 
 }  // namespace
@@ -91,19 +113,38 @@ std::vector<VolumeSource> find_volumes(const std::string& dir) {
   return out;
 }
 
-DomainData::DomainData(const std::string& dir, const DomainOptions& options)
-    : dir_(dir), options_(options) {
+FolderContents scan_folder(const std::string& dir) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) throw InputError(dir + ": no such directory");
   if (!fs::is_directory(dir, ec)) throw InputError(dir + ": not a directory");
+  FolderContents c;
+  c.images = find_image_files(dir);
+  c.volumes = find_volumes(dir);
+  if (c.images.empty() && c.volumes.empty())
+    throw InputError(dir + ": no images (.png .jpg .jpeg .bmp), NIfTI volumes (.nii .nii.gz) or DICOM series here");
+  return c;
+}
+
+VoxelGrid voxel_grid(const io::Volume& v) {
+  return {v.nx, v.ny, v.nz, io::voxel_to_ras(v.geometry)};
+}
+
+DomainData::DomainData(const std::string& dir, const DomainOptions& options)
+    : DomainData(dir, scan_folder(dir), options) {}
+
+DomainData::DomainData(const std::string& dir, FolderContents contents, const DomainOptions& options)
+    : dir_(dir), options_(options) {
+  std::error_code ec;
   if (!(options.min_foreground >= 0 && options.min_foreground <= 1))
     throw std::invalid_argument("--min-foreground must be in [0, 1]");
-  const std::vector<std::string> images = find_image_files(dir);
-  const std::vector<VolumeSource> sources = find_volumes(dir);
+  const std::vector<std::string>& images = contents.images;
+  const std::vector<VolumeSource>& sources = contents.volumes;
   image_count_ = images.size();
   std::vector<Item> slices;  // of the volumes, from the slice cache
   if (images.empty() && sources.empty())
     throw InputError(dir + ": no images (.png .jpg .jpeg .bmp), NIfTI volumes (.nii .nii.gz) or DICOM series here");
+  if (options_.partner && options_.partner->volumes().size() != sources.size())
+    throw std::invalid_argument(dir + ": paired with a folder of another number of volumes");
 
   if (!sources.empty()) {
     if (options_.cache_dir.empty())
@@ -115,10 +156,13 @@ DomainData::DomainData(const std::string& dir, const DomainOptions& options)
                           {"min_foreground", options_.min_foreground},
                           {"sources", nlohmann::json::array()}};
     for (const VolumeSource& s : sources) key["sources"].push_back(source_stamp(s));
+    // A paired domain keeps the slices its partner kept: its cache is stale when the partner's is.
+    if (options_.partner) key["paired_with"] = options_.partner->cache_key_;
+    cache_key_ = key.dump();
     cache_file_ = options_.cache_dir + "/" + options_.tag + ".slices";
-    std::optional<std::vector<Item>> reused = reuse_cache(sources, key.dump());
+    std::optional<std::vector<Item>> reused = reuse_cache(sources, cache_key_);
     cache_reused_ = reused.has_value();
-    slices = cache_reused_ ? std::move(*reused) : build_cache(sources, key.dump());
+    slices = cache_reused_ ? std::move(*reused) : build_cache(sources, cache_key_);
     fd_ = ::open(cache_file_.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw InputError(cache_file_ + ": " + std::strerror(errno));
   }
@@ -136,7 +180,8 @@ DomainData::DomainData(const std::string& dir, const DomainOptions& options)
       items_.push_back(slices[next_slice++]);
   }
   if (items_.empty())
-    throw InputError(dir + ": no slice has a foreground fraction of at least " +
+    throw InputError(dir + ": no slice" + (options_.partner ? " pair" : "") +
+                     (options_.partner ? " has both slices with" : " has") + " a foreground fraction of at least " +
                      std::to_string(options_.min_foreground) + " (--min-foreground)");
 }
 
@@ -156,8 +201,14 @@ std::optional<std::vector<DomainData::Item>> DomainData::reuse_cache(const std::
     uint64_t bytes = 0;
     volumes_.clear();
     slices.clear();
-    for (const auto& v : index.at("volumes"))
-      volumes_.push_back({v.at("name").get<std::string>(), v.at("slices").get<int>(), v.at("kept").get<int>()});
+    for (const auto& v : index.at("volumes")) {
+      VolumeSummary summary{v.at("name").get<std::string>(), v.at("slices").get<int>(), v.at("kept").get<int>(), {}};
+      const auto& g = v.at("grid");  // nx, ny, nz, then the affine row by row
+      if (g.size() != 19) return std::nullopt;
+      summary.grid.nx = g.at(0).get<int>(), summary.grid.ny = g.at(1).get<int>(), summary.grid.nz = g.at(2).get<int>();
+      for (int e = 0; e < 16; ++e) summary.grid.voxel_to_ras[e / 4][e % 4] = g.at(3 + e).get<double>();
+      volumes_.push_back(std::move(summary));
+    }
     for (const auto& s : index.at("items")) {
       Item it;
       it.volume = s.at(0).get<int32_t>();
@@ -189,11 +240,15 @@ std::vector<DomainData::Item> DomainData::build_cache(const std::vector<VolumeSo
   std::vector<Item> slices;
   uint64_t offset = 0;
   const auto start = std::chrono::steady_clock::now();
+  const DomainData* partner = options_.partner;
+  const std::vector<std::vector<int>> partner_slices = partner ? partner->kept_slices() : std::vector<std::vector<int>>();
   try {
     for (size_t v = 0; v < sources.size(); ++v) {
       const io::Volume vol = load_volume(sources[v]);
       if (vol.nonfinite_voxels && log)
         *log << "warning: " << sources[v].name << ": " << vol.nonfinite_voxels << " non-finite voxels read as 0\n";
+      const VoxelGrid grid = voxel_grid(vol);
+      if (partner) require_same_grid(sources[v].name, grid, partner->volumes()[v].name, partner->volumes()[v].grid);
       const IntensityWindow window = robust_window(vol.voxels);
       SlicePlan plan;
       try {
@@ -201,8 +256,9 @@ std::vector<DomainData::Item> DomainData::build_cache(const std::vector<VolumeSo
       } catch (const std::invalid_argument& e) {
         throw InputError(sources[v].name + ": " + e.what());
       }
-      VolumeSummary summary{sources[v].name, plan.count, 0};
+      VolumeSummary summary{sources[v].name, plan.count, 0, grid};
       for (int k = 0; k < plan.count; ++k) {
+        if (partner && !std::binary_search(partner_slices[v].begin(), partner_slices[v].end(), k)) continue;
         io::Image img = normalised_slice(vol, plan, k, window);
         if (foreground_fraction(img.pixels.data(), img.pixels.size()) < options_.min_foreground) continue;
         img = to_square_pixels(img, plan);
@@ -238,8 +294,12 @@ std::vector<DomainData::Item> DomainData::build_cache(const std::vector<VolumeSo
   if (std::rename(temp.c_str(), cache_file_.c_str()) != 0)
     throw InputError(cache_file_ + ": cannot rename the slice cache: " + std::strerror(errno));
   nlohmann::json index = {{"key", key}, {"volumes", nlohmann::json::array()}, {"items", nlohmann::json::array()}};
-  for (const VolumeSummary& s : volumes_)
-    index["volumes"].push_back({{"name", s.name}, {"slices", s.slices}, {"kept", s.kept}});
+  for (const VolumeSummary& s : volumes_) {
+    nlohmann::json grid = {s.grid.nx, s.grid.ny, s.grid.nz};
+    for (const auto& row : s.grid.voxel_to_ras)
+      for (double x : row) grid.push_back(x);
+    index["volumes"].push_back({{"name", s.name}, {"slices", s.slices}, {"kept", s.kept}, {"grid", grid}});
+  }
   for (const Item& it : slices) index["items"].push_back({it.volume, it.slice, it.width, it.height, it.offset});
   io::write_file_atomic(options_.cache_dir + "/" + options_.tag + ".json", index.dump() + "\n");
   return slices;
@@ -261,6 +321,30 @@ io::Image DomainData::load(size_t i) const {
     got += static_cast<size_t>(r);
   }
   return img;
+}
+
+std::vector<std::vector<int>> DomainData::kept_slices() const {
+  std::vector<std::vector<int>> kept(volumes_.size());
+  for (const Item& it : items_)
+    if (it.volume >= 0) kept[static_cast<size_t>(it.volume)].push_back(it.slice);
+  return kept;  // items_ hold each volume's slices in slice order
+}
+
+void DomainData::keep_slices_of(const DomainData& other) {
+  if (other.volumes_.size() != volumes_.size())
+    throw std::invalid_argument(dir_ + ": paired with a folder of another number of volumes");
+  const std::vector<std::vector<int>> theirs = other.kept_slices();
+  std::vector<Item> kept;
+  for (VolumeSummary& v : volumes_) v.kept = 0;
+  for (Item& it : items_) {
+    if (it.volume >= 0) {
+      const std::vector<int>& s = theirs[static_cast<size_t>(it.volume)];
+      if (!std::binary_search(s.begin(), s.end(), it.slice)) continue;
+      ++volumes_[static_cast<size_t>(it.volume)].kept;
+    }
+    kept.push_back(std::move(it));
+  }
+  items_ = std::move(kept);
 }
 
 std::string DomainData::describe(size_t i) const {

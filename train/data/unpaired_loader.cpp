@@ -42,18 +42,22 @@ UnpairedLoader::UnpairedLoader(const std::string& dir_a, const std::string& dir_
 
 UnpairedLoader::UnpairedLoader(std::shared_ptr<const DomainData> a,
                                std::shared_ptr<const DomainData> b, const ImageTransform& t,
-                               const State& start, int batch_size, int prefetch, Shard shard)
+                               const State& start, int batch_size, int prefetch, Shard shard,
+                               Pairing pairing)
     : a_(std::move(a)),
       b_(std::move(b)),
       transform_(t),
       batch_size_(batch_size),
       prefetch_(prefetch),
-      shard_(shard) {
+      shard_(shard),
+      pairing_(pairing) {
   if (!a_ || !b_) throw std::invalid_argument("UnpairedLoader: missing domain data");
   if (batch_size < 1) throw std::invalid_argument("UnpairedLoader: batch_size must be >= 1");
   if (prefetch < 1) throw std::invalid_argument("UnpairedLoader: prefetch must be >= 1");
   if (shard.ranks < 1 || shard.rank < 0 || shard.rank >= shard.ranks)
     throw std::invalid_argument("UnpairedLoader: need 0 <= rank < ranks");
+  if (paired() && a_->size() != b_->size())
+    throw std::invalid_argument("UnpairedLoader: paired domains must have the same size");
   if (t.channels != 1 && t.channels != 3)
     throw std::invalid_argument("UnpairedLoader: channels must be 1 or 3");
   if (t.crop_size < 1 || (t.train && t.crop_size > t.load_size))
@@ -107,7 +111,9 @@ size_t UnpairedLoader::index_in(int domain, int64_t epoch, int64_t sample) const
 }
 
 size_t UnpairedLoader::index_a(int64_t epoch, int64_t sample) const { return index_in(0, epoch, sample); }
-size_t UnpairedLoader::index_b(int64_t epoch, int64_t sample) const { return index_in(1, epoch, sample); }
+size_t UnpairedLoader::index_b(int64_t epoch, int64_t sample) const {
+  return index_in(paired() ? 0 : 1, epoch, sample);
+}
 
 UnpairedLoader::Batch UnpairedLoader::make_batch(const State& pos) const {
   const int64_t B = batch_size_, C = transform_.channels, S = transform_.crop_size;
@@ -119,10 +125,12 @@ UnpairedLoader::Batch UnpairedLoader::make_batch(const State& pos) const {
     const int64_t sample = pos.step_in_epoch * global_batch + in_global;
     for (int domain = 0; domain < 2; ++domain) {
       const DomainData& data = domain == 0 ? *a_ : *b_;
-      const size_t index = domain == 0 ? index_a(pos.epoch, sample) : index_b(pos.epoch, sample);
+      // Paired samples take A's index and A's augmentation stream: the same crop and flip.
+      const int stream = paired() ? 0 : domain;
+      const size_t index = index_in(stream, pos.epoch, sample);
       Rng rng(derive_seed({consumer_seed_, kAugmentTag, static_cast<uint64_t>(pos.epoch),
                                  static_cast<uint64_t>(pos.step_in_epoch),
-                                 static_cast<uint64_t>(in_global), static_cast<uint64_t>(domain)}));
+                                 static_cast<uint64_t>(in_global), static_cast<uint64_t>(stream)}));
       std::vector<float> x = transform_image(data.load(index), transform_, rng);
       std::copy(x.begin(), x.end(), (domain == 0 ? a : b).begin() + k * per_sample);
     }
