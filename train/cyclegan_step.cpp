@@ -1,7 +1,6 @@
 #include "train/cyclegan_step.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <stdexcept>
 
@@ -9,34 +8,9 @@
 #include "core/device.h"
 #include "core/ops.h"
 #include "core/profile.h"
+#include "train/phase_clock.h"
 
 namespace gan::train {
-namespace {
-
-// Adds the seconds since the previous call (or construction) to a phase, when on.
-class PhaseClock {
- public:
-  explicit PhaseClock(bool on) : on_(on) {
-    if (on_) restart();
-  }
-  void restart() {
-    device::synchronize();
-    t0_ = std::chrono::steady_clock::now();
-  }
-  void charge(double& phase) {
-    if (!on_) return;
-    device::synchronize();
-    const auto t1 = std::chrono::steady_clock::now();
-    phase += std::chrono::duration<double>(t1 - t0_).count();
-    t0_ = t1;
-  }
-
- private:
-  bool on_;
-  std::chrono::steady_clock::time_point t0_;
-};
-
-}  // namespace
 
 GanLoss parse_gan_loss(const std::string& s) {
   if (s == "bce") return GanLoss::bce;
