@@ -88,13 +88,17 @@ void print_error(const gan::train::dist::Communicator* comm, const std::string& 
 int gan_train_main(int argc, char** argv, const TrainerSetup& setup) {
   gan::train::TrainConfig c;
   bool resume = false;
-  CLI::App app{"Train a CycleGAN translating between two image domains (A = T1, B = T2)."};
+  CLI::App app{"Train a CycleGAN (unpaired data) or pix2pix (paired data, --mode pix2pix) translating "
+               "between two image domains (A = T1, B = T2)."};
   app.get_formatter()->column_width(34);
   app.add_option("--data-a", c.data_a,
                  "Folder of domain-A (T1) data: images, NIfTI volumes (.nii, .nii.gz), DICOM series "
                  "(files here or one sub-folder per series)")
       ->required();
-  app.add_option("--data-b", c.data_b, "Folder of domain-B (T2) data, as --data-a")->required();
+  app.add_option("--data-b", c.data_b,
+                 "Folder of domain-B (T2) data, as --data-a; with --mode pix2pix paired with --data-a "
+                 "by file and volume names")
+      ->required();
   app.add_option("--slice-axis", c.slice_axis,
                  "Volumes are cut into 2-D slices along this body axis: axial, coronal or sagittal")
       ->capture_default_str();
@@ -149,6 +153,12 @@ int gan_train_main(int argc, char** argv, const TrainerSetup& setup) {
       ->check(CLI::IsMember({"fp32", "tf32"}))
       ->capture_default_str();
   app.add_option("--gan-loss", c.gan_loss, "Adversarial loss: bce or lsgan")->capture_default_str();
+  app.add_option("--mode", c.mode,
+                 "cyclegan (unpaired data) or pix2pix (co-registered pairs: one generator A -> B, a "
+                 "conditional discriminator, L1 loss)")
+      ->capture_default_str();
+  app.add_option("--lambda-l1", c.lambda_l1, "Weight of the L1 loss of --mode pix2pix")
+      ->capture_default_str();
   app.add_option("--pool", c.pool, "Image pool size (0 = off, the single-forward step)")
       ->capture_default_str();
   app.add_option("--lr", c.lr, "Adam learning rate")->capture_default_str();
@@ -198,14 +208,20 @@ int gan_train_main(int argc, char** argv, const TrainerSetup& setup) {
     std::signal(SIGINT, on_stop_signal);
     std::signal(SIGTERM, on_stop_signal);
     trainer.set_stop_flag(&g_stop_signal);
-    auto& n = trainer.nets();
     out << "device " << c.device
         << (c.device == "cuda" && gan::device::cuda_emulated() ? " (emulated)" : "")
-        << (c.device == "cuda" ? ", conv math " + conv_math : "") << "\n"
-              << "parameters: G_AB " << n.G_AB->parameter_count() << ", G_BA "
-              << n.G_BA->parameter_count() << ", D_A " << n.D_A->parameter_count() << ", D_B "
-              << n.D_B->parameter_count() << "\n"
-              << "data: " << c.data_a << " (A) , " << c.data_b << " (B); "
+        << (c.device == "cuda" ? ", conv math " + conv_math : "") << "\n";
+    if (trainer.is_pix2pix()) {
+      auto& n = trainer.pix2pix_nets();
+      out << "pix2pix parameters: G_AB " << n.G->parameter_count() << ", D "
+          << n.D->parameter_count() << "\n";
+    } else {
+      auto& n = trainer.nets();
+      out << "parameters: G_AB " << n.G_AB->parameter_count() << ", G_BA "
+          << n.G_BA->parameter_count() << ", D_A " << n.D_A->parameter_count() << ", D_B "
+          << n.D_B->parameter_count() << "\n";
+    }
+    out << "data: " << c.data_a << " (A) , " << c.data_b << " (B); "
               << trainer.total_steps() << " steps in " << c.epochs + c.decay_epochs
               << " epochs\n";
     trainer.run();

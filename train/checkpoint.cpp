@@ -11,6 +11,7 @@ namespace gan::train {
 namespace {
 
 constexpr const char* kFormat = "gan-cyclegan/1";
+constexpr const char* kPix2PixFormat = "gan-pix2pix/1";
 
 std::string rng_state(const Rng& g) {
   return std::to_string(g.seed()) + " " + std::to_string(g.stream());
@@ -95,10 +96,52 @@ void load_moments(const io::SafetensorsFile& f, const std::string& opt, nn::Adam
   adam.set_step_count(meta_int(f, opt + ".step", path));
 }
 
-void split_names(const models::CycleGAN& nets, std::vector<std::string>& g,
+void split_names(const std::vector<nn::Module::NamedTensor>& params, std::vector<std::string>& g,
                  std::vector<std::string>& d) {
-  for (auto& [name, t] : nets.named_parameters())
-    (name.rfind("G_", 0) == 0 ? g : d).push_back(name);
+  for (auto& [name, t] : params) (name.rfind("G_", 0) == 0 ? g : d).push_back(name);
+}
+
+// What both kinds of training checkpoint store beside their tensors: the config, the data position,
+// the Adam step counts, and rank 0's dropout generator.
+std::map<std::string, std::string> training_metadata(const char* format, const TrainConfig& config,
+                                                     const TrainingPosition& pos, nn::Adam& opt_G,
+                                                     nn::Adam& opt_D, const Rng& dropout_rng,
+                                                     size_t world_size) {
+  std::map<std::string, std::string> md;
+  md["format"] = format;
+  md["config"] = config.to_json();
+  md["global_step"] = std::to_string(pos.global_step);
+  md["epoch"] = std::to_string(pos.loader.epoch);
+  md["step_in_epoch"] = std::to_string(pos.loader.step_in_epoch);
+  md["loader_seed"] = std::to_string(pos.loader.seed);
+  md["opt_G.step"] = std::to_string(opt_G.step_count());
+  md["opt_D.step"] = std::to_string(opt_D.step_count());
+  md["dropout_rng"] = rng_state(dropout_rng);
+  md["world_size"] = std::to_string(world_size);
+  return md;
+}
+
+// The file's mode must be the run's ("cyclegan" or "pix2pix"); then its number of ranks.
+void require_training_checkpoint(const io::SafetensorsFile& f, const std::string& mode,
+                                 int world_size, const std::string& path) {
+  const TrainConfig saved = checkpoint_config(f, path);
+  if (saved.mode != mode)
+    throw InputError(path + ": a " + saved.mode + " checkpoint, this run is --mode " + mode);
+  const int64_t saved_ranks = f.metadata.count("world_size") ? meta_int(f, "world_size", path) : 1;
+  if (saved_ranks != world_size)
+    throw InputError(path + ": written by a run of " + std::to_string(saved_ranks) +
+                     " rank(s), this run has " + std::to_string(world_size) +
+                     ": resume with the same number of ranks (mpirun -np " +
+                     std::to_string(saved_ranks) + "; image pools and data shards are per rank)");
+}
+
+TrainingPosition read_position(const io::SafetensorsFile& f, const std::string& path) {
+  TrainingPosition pos;
+  pos.global_step = meta_int(f, "global_step", path);
+  pos.loader.epoch = meta_int(f, "epoch", path);
+  pos.loader.step_in_epoch = meta_int(f, "step_in_epoch", path);
+  pos.loader.seed = meta_uint64(f, "loader_seed", path);
+  return pos;
 }
 
 void restore_pool(ImagePool& pool, const io::SafetensorsFile& f, const std::string& name,
@@ -136,7 +179,7 @@ void save_training_checkpoint(const std::string& path, const TrainConfig& config
                               const std::vector<dist::RankState>& other_ranks) {
   std::vector<std::pair<std::string, Tensor>> tensors = nets.named_parameters();
   std::vector<std::string> g_names, d_names;
-  split_names(nets, g_names, d_names);
+  split_names(tensors, g_names, d_names);
   add_moments(tensors, "opt_G", step.opt_G(), g_names);
   add_moments(tensors, "opt_D", step.opt_D(), d_names);
   if (Tensor p = step.pool_A().stacked(); p.defined()) tensors.emplace_back("pool.A", p);
@@ -147,18 +190,9 @@ void save_training_checkpoint(const std::string& path, const TrainConfig& config
     if (other_ranks[i].pool_b.defined()) tensors.emplace_back("pool.B" + suffix, other_ranks[i].pool_b);
   }
 
-  std::map<std::string, std::string> md;
-  md["format"] = kFormat;
-  md["config"] = config.to_json();
-  md["global_step"] = std::to_string(pos.global_step);
-  md["epoch"] = std::to_string(pos.loader.epoch);
-  md["step_in_epoch"] = std::to_string(pos.loader.step_in_epoch);
-  md["loader_seed"] = std::to_string(pos.loader.seed);
-  md["opt_G.step"] = std::to_string(step.opt_G().step_count());
-  md["opt_D.step"] = std::to_string(step.opt_D().step_count());
-  md["dropout_rng"] = rng_state(*nets.dropout_rng);
+  std::map<std::string, std::string> md = training_metadata(
+      kFormat, config, pos, step.opt_G(), step.opt_D(), *nets.dropout_rng, other_ranks.size() + 1);
   md["pool_rng"] = rng_state(step.pool_rng());
-  md["world_size"] = std::to_string(other_ranks.size() + 1);
   for (size_t i = 0; i < other_ranks.size(); ++i) {
     const dist::RankState& r = other_ranks[i];
     const std::string suffix = rank_suffix(static_cast<int>(i) + 1);
@@ -169,12 +203,35 @@ void save_training_checkpoint(const std::string& path, const TrainConfig& config
   io::save_safetensors(path, tensors, md);
 }
 
+void save_training_checkpoint(const std::string& path, const TrainConfig& config,
+                              const models::Pix2Pix& nets, Pix2PixStep& step,
+                              const TrainingPosition& pos,
+                              const std::vector<dist::RankState>& other_ranks) {
+  std::vector<std::pair<std::string, Tensor>> tensors = nets.named_parameters();
+  std::vector<std::string> g_names, d_names;
+  split_names(tensors, g_names, d_names);
+  add_moments(tensors, "opt_G", step.opt_G(), g_names);
+  add_moments(tensors, "opt_D", step.opt_D(), d_names);
+  std::map<std::string, std::string> md = training_metadata(
+      kPix2PixFormat, config, pos, step.opt_G(), step.opt_D(), *nets.dropout_rng, other_ranks.size() + 1);
+  for (size_t i = 0; i < other_ranks.size(); ++i)
+    md["dropout_rng" + rank_suffix(static_cast<int>(i) + 1)] =
+        std::to_string(other_ranks[i].dropout_seed) + " " + std::to_string(other_ranks[i].dropout_stream);
+  io::save_safetensors(path, tensors, md);
+}
+
 TrainConfig checkpoint_config(const io::SafetensorsFile& f, const std::string& path) {
   auto fmt = f.metadata.find("format");
-  if (fmt == f.metadata.end() || fmt->second != kFormat)
-    throw InputError(path + ": not a CycleGAN checkpoint of this program (metadata 'format' is not '" +
-                     std::string(kFormat) + "')");
-  return TrainConfig::from_json(meta(f, "config", path), path);
+  const bool cyclegan = fmt != f.metadata.end() && fmt->second == kFormat;
+  const bool pix2pix = fmt != f.metadata.end() && fmt->second == kPix2PixFormat;
+  if (!cyclegan && !pix2pix)
+    throw InputError(path + ": not a checkpoint of this program (metadata 'format' is neither '" +
+                     std::string(kFormat) + "' nor '" + kPix2PixFormat + "')");
+  TrainConfig c = TrainConfig::from_json(meta(f, "config", path), path);
+  if (c.mode != (pix2pix ? "pix2pix" : "cyclegan"))
+    throw InputError(path + ": metadata 'format' is '" + fmt->second + "' but the config's mode is '" +
+                     c.mode + "'");
+  return c;
 }
 
 void load_network(const io::SafetensorsFile& f, const std::string& prefix, nn::Module& net,
@@ -199,20 +256,14 @@ void load_network(const io::SafetensorsFile& f, const std::string& prefix, nn::M
 TrainingPosition load_training_checkpoint(const std::string& path, models::CycleGAN& nets,
                                           CycleGANStep& step, int rank, int world_size) {
   io::SafetensorsFile f = io::load_safetensors(path);
-  checkpoint_config(f, path);  // checks the format
-  const int64_t saved_ranks = f.metadata.count("world_size") ? meta_int(f, "world_size", path) : 1;
-  if (saved_ranks != world_size)
-    throw InputError(path + ": written by a run of " + std::to_string(saved_ranks) +
-                     " rank(s), this run has " + std::to_string(world_size) +
-                     ": resume with the same number of ranks (mpirun -np " +
-                     std::to_string(saved_ranks) + "; image pools and data shards are per rank)");
+  require_training_checkpoint(f, "cyclegan", world_size, path);
   const std::string suffix = rank_suffix(rank);
   load_network(f, "G_AB", *nets.G_AB, path);
   load_network(f, "G_BA", *nets.G_BA, path);
   load_network(f, "D_A", *nets.D_A, path);
   load_network(f, "D_B", *nets.D_B, path);
   std::vector<std::string> g_names, d_names;
-  split_names(nets, g_names, d_names);
+  split_names(nets.named_parameters(), g_names, d_names);
   load_moments(f, "opt_G", step.opt_G(), g_names, path);
   load_moments(f, "opt_D", step.opt_D(), d_names, path);
   Device dev = nets.G_AB->parameters().front().device();
@@ -220,13 +271,21 @@ TrainingPosition load_training_checkpoint(const std::string& path, models::Cycle
   restore_pool(step.pool_B(), f, "pool.B" + suffix, dev, nets.config, path);
   restore_rng(*nets.dropout_rng, f, "dropout_rng" + suffix, path);
   restore_rng(step.pool_rng(), f, "pool_rng" + suffix, path);
+  return read_position(f, path);
+}
 
-  TrainingPosition pos;
-  pos.global_step = meta_int(f, "global_step", path);
-  pos.loader.epoch = meta_int(f, "epoch", path);
-  pos.loader.step_in_epoch = meta_int(f, "step_in_epoch", path);
-  pos.loader.seed = meta_uint64(f, "loader_seed", path);
-  return pos;
+TrainingPosition load_training_checkpoint(const std::string& path, models::Pix2Pix& nets,
+                                          Pix2PixStep& step, int rank, int world_size) {
+  io::SafetensorsFile f = io::load_safetensors(path);
+  require_training_checkpoint(f, "pix2pix", world_size, path);
+  load_network(f, models::kPix2PixNetworkNames[0], *nets.G, path);
+  load_network(f, models::kPix2PixNetworkNames[1], *nets.D, path);
+  std::vector<std::string> g_names, d_names;
+  split_names(nets.named_parameters(), g_names, d_names);
+  load_moments(f, "opt_G", step.opt_G(), g_names, path);
+  load_moments(f, "opt_D", step.opt_D(), d_names, path);
+  restore_rng(*nets.dropout_rng, f, "dropout_rng" + rank_suffix(rank), path);
+  return read_position(f, path);
 }
 
 std::shared_ptr<nn::Module> load_generator(const std::string& path, const std::string& name,
@@ -234,7 +293,11 @@ std::shared_ptr<nn::Module> load_generator(const std::string& path, const std::s
   if (name != "G_AB" && name != "G_BA")
     throw std::invalid_argument("load_generator: name must be G_AB or G_BA");
   io::SafetensorsFile f = io::load_safetensors(path);
-  models::ModelConfig mc = checkpoint_config(f, path).model;
+  const TrainConfig config = checkpoint_config(f, path);
+  if (config.mode == "pix2pix" && name != "G_AB")
+    throw InputError(path + ": a pix2pix checkpoint has only the t1-to-t2 generator (G_AB); the "
+                     "t2-to-t1 generator (G_BA) is only in CycleGAN checkpoints");
+  models::ModelConfig mc = config.model;
   try {
     mc.validate();
   } catch (const std::invalid_argument& e) {

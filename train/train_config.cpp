@@ -16,6 +16,7 @@ void TrainConfig::validate() const {
   } catch (const std::invalid_argument& e) {
     bad(std::string("--") + e.what());
   }
+  if (mode != "cyclegan" && mode != "pix2pix") bad("--mode must be cyclegan or pix2pix, got '" + mode + "'");
   if (load_size < model.size) bad("--load-size must be >= --size");
   if (slice_axis != "axial" && slice_axis != "coronal" && slice_axis != "sagittal")
     bad("--slice-axis must be axial, coronal or sagittal, got '" + slice_axis + "'");
@@ -42,10 +43,12 @@ void TrainConfig::validate() const {
       structure_loss != "ngf")
     bad("--structure-loss must be none, ssim, ngc or ngf, got '" + structure_loss + "'");
   if (!(lambda_structure >= 0)) bad("--lambda-structure must be >= 0");
+  if (!(lambda_l1 >= 0)) bad("--lambda-l1 must be >= 0");
 }
 
 std::string TrainConfig::to_json() const {
   nlohmann::ordered_json j;
+  j["mode"] = mode;
   j["data_a"] = data_a;
   j["data_b"] = data_b;
   j["slice_axis"] = slice_axis;
@@ -80,6 +83,7 @@ std::string TrainConfig::to_json() const {
   j["lambda_identity"] = lambda_identity;
   j["structure_loss"] = structure_loss;
   j["lambda_structure"] = lambda_structure;
+  j["lambda_l1"] = lambda_l1;
   return j.dump(2);
 }
 
@@ -120,6 +124,7 @@ TrainConfig TrainConfig::from_json(const std::string& text, const std::string& w
         v = static_cast<T>(it->template get<int64_t>());
       }
     };
+    get("mode", c.mode);  // absent in files written before pix2pix: cyclegan
     get("data_a", c.data_a);
     get("data_b", c.data_b);
     get("slice_axis", c.slice_axis);
@@ -158,6 +163,7 @@ TrainConfig TrainConfig::from_json(const std::string& text, const std::string& w
     get("lambda_identity", c.lambda_identity);
     get("structure_loss", c.structure_loss);
     get("lambda_structure", c.lambda_structure);
+    get("lambda_l1", c.lambda_l1);
   } catch (const nlohmann::json::exception& e) {
     throw InputError(what + ": bad training config: " + e.what());
   }

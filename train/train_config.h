@@ -9,6 +9,9 @@
 namespace gan::train {
 
 struct TrainConfig {
+  // cyclegan: unpaired data (Zhu et al. 2017); pix2pix: paired, co-registered data (Isola et al.
+  // 2017; train/data/paired_data.h), one generator A -> B, lambda_l1 weighs its L1 loss.
+  std::string mode = "cyclegan";
   std::string data_a, data_b;   // folders of domain A (T1) and B (T2): images, NIfTI volumes, DICOM series
   std::string slice_axis = "axial";  // volumes are sliced along this body axis
   double min_foreground = 0.10;      // volume slices with less foreground are skipped (docs/data.md)
@@ -35,6 +38,7 @@ struct TrainConfig {
   double lambda_cycle = 10.0, lambda_identity = 0.5;
   std::string structure_loss = "none";  // none, ssim, ngc or ngf (train/cyclegan_step.h)
   double lambda_structure = 1.0;        // weight of the structure terms
+  double lambda_l1 = 100.0;     // pix2pix only
 
   // Throws std::invalid_argument naming the flag of the first bad value.
   void validate() const;

@@ -80,6 +80,30 @@ void check_losses(const StepLosses& l, int64_t step) {
                            non_finite_kind(v));
 }
 
+void check_losses(const Pix2PixLosses& l, int64_t step) {
+  const std::pair<const char*, double> terms[] = {
+      {"G_adv", l.G_adv}, {"G_L1", l.G_L1}, {"loss_G", l.loss_G}, {"D", l.D}};
+  for (const auto& [name, v] : terms)
+    if (!std::isfinite(v))
+      throw NonFiniteError("step " + std::to_string(step) + ": loss term " + name + " is " +
+                           non_finite_kind(v));
+}
+
+// The progress line's account of a step's losses.
+std::string progress_summary(const StepLosses& l) {
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "G %.4f (adv %.3f %.3f cyc %.3f %.3f id %.3f %.3f) D_A %.4f D_B %.4f",
+                l.loss_G, l.adv_AB, l.adv_BA, l.cycle_A, l.cycle_B, l.identity_A, l.identity_B,
+                l.D_A, l.D_B);
+  return buf;
+}
+
+std::string progress_summary(const Pix2PixLosses& l) {
+  char buf[120];
+  std::snprintf(buf, sizeof buf, "G %.4f (adv %.3f L1 %.4f) D %.4f", l.loss_G, l.G_adv, l.G_L1, l.D);
+  return buf;
+}
+
 // Keeps the rows of losses.csv up to `step` (and the header): after a resume, the rows a killed
 // run logged past its last checkpoint would otherwise appear twice.
 void truncate_csv(const std::string& path, int64_t step) {
@@ -122,17 +146,24 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
     fs::create_directories(config_.out + "/samples", ec);
   }
 
-  nets_ = std::make_unique<models::CycleGAN>(config_.model, config_.seed);
-  nets_->to(device_);
-  StepOptions so{parse_gan_loss(config_.gan_loss), config_.lambda_cycle, config_.lambda_identity};
-  so.structure_loss = parse_structure_loss(config_.structure_loss);
-  so.lambda_structure = config_.lambda_structure;
   nn::AdamOptions adam{config_.lr, config_.beta1, config_.beta2, 1e-8, 0.0};
-  // Each rank's pool draws its own coin flips; rank 0 (and a single process) keeps the seed of
-  // runs before data parallelism.
-  const uint64_t pool_seed = (config_.seed ^ 0x5851F42D4C957F2Dull) +
-                             0x9E3779B97F4A7C15ull * static_cast<uint64_t>(comm_->rank());
-  step_ = std::make_unique<CycleGANStep>(*nets_, so, adam, config_.pool, pool_seed);
+  if (config_.mode == "pix2pix") {
+    pix2pix_nets_ = std::make_unique<models::Pix2Pix>(config_.model, config_.seed);
+    pix2pix_nets_->to(device_);
+    Pix2PixOptions po{parse_gan_loss(config_.gan_loss), config_.lambda_l1};
+    pix2pix_step_ = std::make_unique<Pix2PixStep>(*pix2pix_nets_, po, adam);
+  } else {
+    nets_ = std::make_unique<models::CycleGAN>(config_.model, config_.seed);
+    nets_->to(device_);
+    StepOptions so{parse_gan_loss(config_.gan_loss), config_.lambda_cycle, config_.lambda_identity};
+    so.structure_loss = parse_structure_loss(config_.structure_loss);
+    so.lambda_structure = config_.lambda_structure;
+    // Each rank's pool draws its own coin flips; rank 0 (and a single process) keeps the seed of
+    // runs before data parallelism.
+    const uint64_t pool_seed = (config_.seed ^ 0x5851F42D4C957F2Dull) +
+                               0x9E3779B97F4A7C15ull * static_cast<uint64_t>(comm_->rank());
+    step_ = std::make_unique<CycleGANStep>(*nets_, so, adam, config_.pool, pool_seed);
+  }
   setup_data_parallel();
   schedule_ = LrSchedule{config_.lr, config_.epochs, config_.decay_epochs};
 
@@ -145,18 +176,28 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
     std::string path = checkpoint_dir() + "/latest.safetensors";
     if (!fs::exists(path)) throw InputError(path + ": no checkpoint to resume from (--resume)");
     TrainingPosition pos =
-        load_training_checkpoint(path, *nets_, *step_, comm_->rank(), comm_->size());
+        is_pix2pix()
+            ? load_training_checkpoint(path, *pix2pix_nets_, *pix2pix_step_, comm_->rank(), comm_->size())
+            : load_training_checkpoint(path, *nets_, *step_, comm_->rank(), comm_->size());
     global_step_ = pos.global_step;
     start = pos.loader;
     log_ << "resumed from " << path << " at step " << global_step_ << "\n";
   }
-  auto data_a = load_domain(config_.data_a, "A");
-  auto data_b = load_domain(config_.data_b, "B");
+  std::shared_ptr<DomainData> data_a, data_b;
+  if (is_pix2pix()) {
+    PairedDomains pairs = load_pairs();
+    data_a = pairs.a;
+    data_b = pairs.b;
+  } else {
+    data_a = load_domain(config_.data_a, "A");
+    data_b = load_domain(config_.data_b, "B");
+  }
   for (const DomainData* d : {data_a.get(), data_b.get()})
     log_ << "data " << (d == data_a.get() ? "A" : "B") << ": " << d->dir() << ": " << d->size()
          << " samples (" << d->image_count() << " images, " << d->volumes().size() << " volumes)\n";
-  loader_ = std::make_unique<UnpairedLoader>(data_a, data_b, tf, start, config_.batch, 4,
-                                             UnpairedLoader::Shard{comm_->rank(), comm_->size()});
+  loader_ = std::make_unique<UnpairedLoader>(
+      data_a, data_b, tf, start, config_.batch, 4, UnpairedLoader::Shard{comm_->rank(), comm_->size()},
+      is_pix2pix() ? UnpairedLoader::Pairing::paired : UnpairedLoader::Pairing::unpaired);
   if (comm_->distributed())
     log_ << "data parallel: " << comm_->size() << " ranks (" << comm_->name() << "), batch "
          << config_.batch << " per rank, effective batch " << config_.batch * comm_->size()
@@ -174,10 +215,9 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
   csv_.open(csv_path, fresh ? std::ios::trunc : std::ios::app);
   if (!csv_) throw InputError(csv_path + ": cannot open for writing");
   if (fresh)
-    csv_ << "step,epoch," << StepLosses::csv_header() << ",lr,seconds"
-         << (config_.log_grad_norm ? ",grad_norm_G,grad_norm_D" : "")
-         << (step_->options().structure_on() ? std::string(",") + StepLosses::structure_csv_header() : "")
-         << "\n";
+    csv_ << "step,epoch," << (is_pix2pix() ? Pix2PixLosses::csv_header() : StepLosses::csv_header())
+         << ",lr,seconds" << (config_.log_grad_norm ? ",grad_norm_G,grad_norm_D" : "")
+         << (structure_on() ? std::string(",") + StepLosses::structure_csv_header() : "") << "\n";
   // Open MPI hands ranks a pseudo-terminal even when mpirun's output goes to a file: several
   // ranks always log whole lines.
   tty_ = isatty(fileno(stdout)) != 0 && !comm_->distributed();
@@ -185,31 +225,83 @@ Trainer::Trainer(const TrainConfig& config, bool resume, std::ostream& log,
 
 Trainer::~Trainer() = default;
 
+namespace {
+std::logic_error wrong_mode(const char* what, const char* mode) {
+  return std::logic_error(std::string("Trainer::") + what + ": only in a " + mode + " run");
+}
+}  // namespace
+
+models::CycleGAN& Trainer::nets() {
+  if (!nets_) throw wrong_mode("nets", "cyclegan");
+  return *nets_;
+}
+
+CycleGANStep& Trainer::step() {
+  if (!step_) throw wrong_mode("step", "cyclegan");
+  return *step_;
+}
+
+models::Pix2Pix& Trainer::pix2pix_nets() {
+  if (!pix2pix_nets_) throw wrong_mode("pix2pix_nets", "pix2pix");
+  return *pix2pix_nets_;
+}
+
+Pix2PixStep& Trainer::pix2pix_step() {
+  if (!pix2pix_step_) throw wrong_mode("pix2pix_step", "pix2pix");
+  return *pix2pix_step_;
+}
+
+std::vector<nn::Module::NamedTensor> Trainer::named_parameters() const {
+  return is_pix2pix() ? pix2pix_nets_->named_parameters() : nets_->named_parameters();
+}
+
+nn::Adam& Trainer::opt_G() { return is_pix2pix() ? pix2pix_step_->opt_G() : step_->opt_G(); }
+nn::Adam& Trainer::opt_D() { return is_pix2pix() ? pix2pix_step_->opt_D() : step_->opt_D(); }
+
 // Gradient averaging before every update, and dropout masks as this rank's share of the global
 // batch; nothing changes for a single process.
 void Trainer::setup_data_parallel() {
   if (!comm_->distributed()) return;
-  average_G_ = std::make_unique<dist::GradientAverager>(step_->opt_G().params(), *comm_);
-  average_D_ = std::make_unique<dist::GradientAverager>(step_->opt_D().params(), *comm_);
-  step_->set_batch_share(comm_->rank(), comm_->size());
-  step_->set_before_update([this](nn::Adam& opt) {
-    (&opt == &step_->opt_G() ? average_G_ : average_D_)->average();
-  });
+  average_G_ = std::make_unique<dist::GradientAverager>(opt_G().params(), *comm_);
+  average_D_ = std::make_unique<dist::GradientAverager>(opt_D().params(), *comm_);
+  auto average = [this](nn::Adam& opt) { (&opt == &opt_G() ? average_G_ : average_D_)->average(); };
+  if (is_pix2pix()) {
+    pix2pix_step_->set_batch_share(comm_->rank(), comm_->size());
+    pix2pix_step_->set_before_update(average);
+  } else {
+    step_->set_batch_share(comm_->rank(), comm_->size());
+    step_->set_before_update(average);
+  }
 }
 
-// One domain's data. A volume folder builds a slice cache in the run dir: rank 0 builds it
-// first, the other ranks then reuse it (they would otherwise write the same files at once).
-std::shared_ptr<DomainData> Trainer::load_domain(const std::string& dir, const char* tag) {
+DomainOptions Trainer::domain_options(const char* tag) {
   DomainOptions o;
   o.slice_axis = parse_slice_axis(config_.slice_axis);
   o.min_foreground = config_.min_foreground;
   o.cache_dir = config_.out + "/slice_cache";
   o.log = &log_;
   o.tag = tag;
+  return o;
+}
+
+// One domain's data. A volume folder builds a slice cache in the run dir: rank 0 builds it
+// first, the other ranks then reuse it (they would otherwise write the same files at once).
+std::shared_ptr<DomainData> Trainer::load_domain(const std::string& dir, const char* tag) {
+  const DomainOptions o = domain_options(tag);
   std::shared_ptr<DomainData> d;
   if (root()) d = std::make_shared<DomainData>(dir, o);
   comm_->barrier();
   if (!root()) d = std::make_shared<DomainData>(dir, o);
+  return d;
+}
+
+// Both domains of paired data (pix2pix), their caches built by rank 0 first as above.
+PairedDomains Trainer::load_pairs() {
+  const DomainOptions o = domain_options("");
+  PairedDomains d;
+  if (root()) d = load_paired_domains(config_.data_a, config_.data_b, o);
+  comm_->barrier();
+  if (!root()) d = load_paired_domains(config_.data_a, config_.data_b, o);
   return d;
 }
 
@@ -222,6 +314,14 @@ void Trainer::average_losses(StepLosses& l) {
   comm_->sum(v);
   for (double& x : v) x /= comm_->size();
   l = StepLosses{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
+}
+
+void Trainer::average_losses(Pix2PixLosses& l) {
+  if (comm_->size() <= 1) return;
+  std::vector<double> v = {l.G_adv, l.G_L1, l.loss_G, l.D};
+  comm_->sum(v);
+  for (double& x : v) x /= comm_->size();
+  l = Pix2PixLosses{v[0], v[1], v[2], v[3]};
 }
 
 // Stops need every rank to stop after the same step (a rank still stepping would wait for the
@@ -243,7 +343,7 @@ bool Trainer::all_agree_to_stop(double seconds) {
 void Trainer::check_same_parameters() {
   if (comm_->size() <= 1) return;
   std::vector<Tensor> params;
-  for (auto& [name, t] : nets_->named_parameters()) params.push_back(t);
+  for (auto& [name, t] : named_parameters()) params.push_back(t);
   const std::vector<uint64_t> hashes = comm_->allgather(dist::hash_tensors(params));
   for (size_t r = 1; r < hashes.size(); ++r)
     if (hashes[r] != hashes[0]) {
@@ -262,56 +362,99 @@ int64_t Trainer::total_steps() const {
   return schedule_.total_epochs() * loader_->steps_per_epoch();
 }
 
-StepLosses Trainer::train_step() {
+std::pair<Tensor, Tensor> Trainer::next_batch() {
   UnpairedLoader::Batch batch = loader_->next();
-  step_->set_lr(schedule_.at_epoch(batch.epoch));
+  const double lr = schedule_.at_epoch(batch.epoch);
+  opt_G().set_lr(lr);
+  opt_D().set_lr(lr);
   if (batch_hook_) batch_hook_(global_step_ + 1, batch);
-  Tensor a = batch.a.to(device_), b = batch.b.to(device_);
+  return {batch.a.to(device_), batch.b.to(device_)};
+}
+
+void Trainer::after_update_checks() {
+  if (!config_.log_grad_norm) return;
+  grad_norm_G_ = l2_norm(opt_G().params(), true);
+  grad_norm_D_ = l2_norm(opt_D().params(), true);
+  if (!std::isfinite(grad_norm_G_) || !std::isfinite(grad_norm_D_))
+    throw NonFiniteError("step " + std::to_string(global_step_) + ": gradient of " +
+                         (std::isfinite(grad_norm_G_) ? "D" : "G") + " is " +
+                         non_finite_kind(std::isfinite(grad_norm_G_) ? grad_norm_D_ : grad_norm_G_));
+}
+
+StepLosses Trainer::train_step() {
+  if (!step_) throw wrong_mode("train_step", "cyclegan");
+  auto [a, b] = next_batch();
   StepLosses l = step_->step(a, b);
   average_losses(l);
   ++global_step_;
   if (after_step_hook_) after_step_hook_(global_step_, *nets_);
   check_losses(l, global_step_);
-  if (config_.log_grad_norm) {
-    grad_norm_G_ = l2_norm(step_->opt_G().params(), true);
-    grad_norm_D_ = l2_norm(step_->opt_D().params(), true);
-    if (!std::isfinite(grad_norm_G_) || !std::isfinite(grad_norm_D_))
-      throw NonFiniteError("step " + std::to_string(global_step_) + ": gradient of " +
-                           (std::isfinite(grad_norm_G_) ? "D" : "G") + " is " +
-                           non_finite_kind(std::isfinite(grad_norm_G_) ? grad_norm_D_ : grad_norm_G_));
-  }
+  after_update_checks();
   return l;
+}
+
+Pix2PixLosses Trainer::train_pix2pix_step() {
+  if (!pix2pix_step_) throw wrong_mode("train_pix2pix_step", "pix2pix");
+  auto [a, b] = next_batch();
+  Pix2PixLosses l = pix2pix_step_->step(a, b);
+  average_losses(l);
+  ++global_step_;
+  check_losses(l, global_step_);
+  after_update_checks();
+  return l;
+}
+
+Trainer::LoggedStep Trainer::next_logged_step() {
+  if (is_pix2pix()) {
+    const Pix2PixLosses l = train_pix2pix_step();
+    return {l.csv_row(), "", progress_summary(l)};
+  }
+  const StepLosses l = train_step();
+  return {l.csv_row(), structure_on() ? l.structure_csv_row() : "", progress_summary(l)};
 }
 
 void Trainer::save_checkpoint(const std::string& path) {
   std::vector<Tensor> params;
-  for (auto& [name, t] : nets_->named_parameters()) params.push_back(t);
+  for (auto& [name, t] : named_parameters()) params.push_back(t);
   if (!all_finite(params))
     throw NonFiniteError("step " + std::to_string(global_step_) +
                          ": non-finite weights, checkpoint " + path + " not written");
   check_same_parameters();
-  std::vector<std::string> states =
-      comm_->gather_to_root(comm_->size() > 1 ? dist::to_bytes(dist::capture_rank_state(*step_, *nets_))
-                                              : std::string());
+  std::string state;
+  if (comm_->size() > 1)
+    state = dist::to_bytes(is_pix2pix() ? dist::capture_rank_state(*pix2pix_nets_)
+                                        : dist::capture_rank_state(*step_, *nets_));
+  std::vector<std::string> states = comm_->gather_to_root(state);
   if (!root()) return;
   std::vector<dist::RankState> others;
   for (size_t r = 1; r < states.size(); ++r) others.push_back(dist::rank_state_from_bytes(states[r]));
-  save_training_checkpoint(path, config_, *nets_, *step_, {global_step_, loader_->state()}, others);
+  const TrainingPosition position{global_step_, loader_->state()};
+  if (is_pix2pix())
+    save_training_checkpoint(path, config_, *pix2pix_nets_, *pix2pix_step_, position, others);
+  else
+    save_training_checkpoint(path, config_, *nets_, *step_, position, others);
 }
 
 void Trainer::write_samples(const std::string& path, bool add_frame) {
   NoGradGuard no_grad;
-  nets_->train(false);
   std::vector<std::vector<Tensor>> rows;
-  for (const Tensor& a : samples_A_) {
-    Tensor fb = (*nets_->G_AB)(a);
-    rows.push_back({a, fb, (*nets_->G_BA)(fb)});
+  if (is_pix2pix()) {  // input | translated | target: the samples are pairs
+    pix2pix_nets_->train(false);
+    for (size_t i = 0; i < samples_A_.size() && i < samples_B_.size(); ++i)
+      rows.push_back({samples_A_[i], (*pix2pix_nets_->G)(samples_A_[i]), samples_B_[i]});
+    pix2pix_nets_->train(true);
+  } else {
+    nets_->train(false);
+    for (const Tensor& a : samples_A_) {
+      Tensor fb = (*nets_->G_AB)(a);
+      rows.push_back({a, fb, (*nets_->G_BA)(fb)});
+    }
+    for (const Tensor& b : samples_B_) {
+      Tensor fa = (*nets_->G_BA)(b);
+      rows.push_back({b, fa, (*nets_->G_AB)(fa)});
+    }
+    nets_->train(true);
   }
-  for (const Tensor& b : samples_B_) {
-    Tensor fa = (*nets_->G_BA)(b);
-    rows.push_back({b, fa, (*nets_->G_AB)(fa)});
-  }
-  nets_->train(true);
   io::Image grid = io::make_image_grid(rows);
   io::save_png(path, grid);
   if (add_frame) {
@@ -321,23 +464,21 @@ void Trainer::write_samples(const std::string& path, bool add_frame) {
 }
 
 void Trainer::write_report() {
-  write_run_report(config_.out, "CycleGAN training run: " + fs::path(config_.out).filename().string());
+  write_run_report(config_.out, std::string(is_pix2pix() ? "pix2pix" : "CycleGAN") +
+                                    " training run: " + fs::path(config_.out).filename().string());
 }
 
-void Trainer::log_progress(const StepLosses& l, int64_t epoch, double seconds, bool force) {
+void Trainer::log_progress(const std::string& losses, int64_t epoch, double seconds, bool force) {
   if (!tty_ && !force && global_step_ % config_.log_every != 0) return;
   int64_t done = global_step_ - start_step_;
   double ips = seconds > 0 ? done * config_.batch * comm_->size() / seconds : 0.0;
   int64_t target = config_.max_steps > 0 ? std::min(config_.max_steps, total_steps()) : total_steps();
   double eta = done > 0 ? seconds / done * (target - global_step_) : 0.0;
   char buf[400];
-  std::snprintf(buf, sizeof buf,
-                "epoch %lld/%lld step %lld/%lld %.2f img/s ETA %s | G %.4f (adv %.3f %.3f cyc %.3f "
-                "%.3f id %.3f %.3f) D_A %.4f D_B %.4f",
+  std::snprintf(buf, sizeof buf, "epoch %lld/%lld step %lld/%lld %.2f img/s ETA %s | %s",
                 static_cast<long long>(epoch + 1), static_cast<long long>(schedule_.total_epochs()),
                 static_cast<long long>(global_step_), static_cast<long long>(target), ips,
-                format_duration(eta).c_str(), l.loss_G, l.adv_AB, l.adv_BA, l.cycle_A, l.cycle_B,
-                l.identity_A, l.identity_B, l.D_A, l.D_B);
+                format_duration(eta).c_str(), losses.c_str());
   if (tty_) {
     log_ << "\r" << buf << "\x1b[K" << std::flush;
   } else {
@@ -351,18 +492,17 @@ void Trainer::run() {
   start_ = std::chrono::steady_clock::now();
   start_step_ = global_step_;
   const int64_t per_epoch = loader_->steps_per_epoch();
-  StepLosses last;
   while (global_step_ < target) {
     int64_t epoch = loader_->state().epoch;
     double lr = schedule_.at_epoch(epoch);
-    last = train_step();
+    const LoggedStep last = next_logged_step();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     if (root()) {
-      csv_ << global_step_ << "," << epoch << "," << last.csv_row() << "," << lr << "," << secs;
+      csv_ << global_step_ << "," << epoch << "," << last.csv_row << "," << lr << "," << secs;
       if (config_.log_grad_norm) csv_ << "," << grad_norm_G_ << "," << grad_norm_D_;
-      if (step_->options().structure_on()) csv_ << "," << last.structure_csv_row();
+      if (!last.csv_tail.empty()) csv_ << "," << last.csv_tail;
       csv_ << "\n";
-      log_progress(last, epoch, secs, false);
+      log_progress(last.summary, epoch, secs, false);
     }
     bool epoch_end = global_step_ % per_epoch == 0;
     if (epoch_end) {

@@ -55,6 +55,13 @@ RankState capture_rank_state(CycleGANStep& step, const models::CycleGAN& nets) {
   return s;
 }
 
+RankState capture_rank_state(const models::Pix2Pix& nets) {
+  RankState s;
+  s.dropout_seed = nets.dropout_rng->seed();
+  s.dropout_stream = nets.dropout_rng->stream();
+  return s;
+}
+
 std::string to_bytes(const RankState& s) {
   std::string out;
   for (uint64_t v : {s.pool_seed, s.pool_stream, s.dropout_seed, s.dropout_stream}) put(out, v);

@@ -149,7 +149,7 @@ std::vector<std::pair<std::string, std::vector<int>>> loss_chart_groups(
   std::vector<std::pair<std::string, std::vector<int>>> groups;
   for (size_t j = 0; j < columns.size(); ++j) {
     const std::string& c = columns[j];
-    if (c == "step" || c == "epoch" || c == "seconds") continue;
+    if (c.empty() || c == "step" || c == "epoch" || c == "seconds") continue;
     std::string key = c;
     for (const char* suf : suffixes) {
       std::string s(suf);
@@ -255,19 +255,22 @@ void write_run_report(const std::string& run_dir, const std::string& title,
     h << "</div>";
   }
 
-  // Samples: the animation and the newest grids.
+  // Samples: the animation and the newest grids. A pix2pix run shows its pairs' targets where a
+  // CycleGAN shows reconstructions.
+  const bool pix2pix = cfg.is_object() && cfg.contains("mode") && cfg["mode"] == "pix2pix";
+  const char* columns = pix2pix ? "input | translated | target" : "input | translated | reconstructed";
   fs::path samples = run / "samples";
   if (fs::exists(samples / "progress.gif"))
-    h << "<h2>Samples over training</h2><p>Each frame: input | translated | reconstructed, "
-         "one epoch per frame.</p><img src='" << html_escape(samples_url) << "progress.gif'>";
+    h << "<h2>Samples over training</h2><p>Each frame: " << columns
+      << ", one epoch per frame.</p><img src='" << html_escape(samples_url) << "progress.gif'>";
   std::vector<std::string> grids;
   if (fs::is_directory(samples))
     for (const auto& e : fs::directory_iterator(samples))
       if (e.path().extension() == ".png") grids.push_back(e.path().filename().string());
   std::sort(grids.rbegin(), grids.rend());
   if (!grids.empty()) {
-    h << "<h2>Newest samples</h2><p>Rows: fixed held-out images; columns: input | translated | "
-         "reconstructed.</p>";
+    h << "<h2>Newest samples</h2><p>Rows: fixed " << (pix2pix ? "training pairs" : "held-out images")
+      << "; columns: " << columns << ".</p>";
     for (size_t i = 0; i < grids.size() && i < 3; ++i)
       h << "<p>" << html_escape(grids[i]) << "<br><img src='" << html_escape(samples_url + grids[i])
         << "'></p>";

@@ -31,9 +31,11 @@ std::string svg_line_chart(const std::vector<Series>& series, const std::string&
 // Index of a column by name, or -1.
 int column_index(const CsvTable& t, const std::string& name);
 
-// The charts of a losses.csv: one per loss, the two directions of a loss on the same chart
-// (adv_AB + adv_BA -> "adv", cycle_A + cycle_B -> "cycle", D_A + D_B -> "D"); step, epoch and
-// seconds are not plotted. Returns (chart title, column indices), in column order.
+// The charts of a losses.csv, chosen by column name (any columns: CycleGAN's, pix2pix's G_adv,
+// G_L1, loss_G, D, ...): one per loss, the two directions of a loss on the same chart
+// (adv_AB + adv_BA -> "adv", cycle_A + cycle_B -> "cycle", D_A + D_B -> "D"); step, epoch,
+// seconds and unnamed columns are not plotted. Returns (chart title, column indices), in column
+// order.
 std::vector<std::pair<std::string, std::vector<int>>> loss_chart_groups(
     const std::vector<std::string>& columns);
 

@@ -129,3 +129,29 @@ TEST_CASE("write_run_report links the progress animation, the newest grids first
   CHECK(lines == 4);
   fs::remove_all(run);
 }
+
+TEST_CASE("a pix2pix losses.csv gets a chart per loss by name; its samples are pairs", "[report]") {
+  std::vector<std::string> cols = {"step", "epoch", "G_adv", "G_L1", "loss_G", "D", "lr", "seconds", ""};
+  auto g = loss_chart_groups(cols);
+  std::vector<std::string> titles;
+  for (const auto& [title, idx] : g) titles.push_back(title);
+  CHECK(titles == std::vector<std::string>{"G_adv", "G_L1", "loss_G", "D", "lr"});
+  CHECK(g[3].second == std::vector<int>{5});
+
+  fs::path run = fs::temp_directory_path() / "gan_test_report_pix2pix";
+  fs::remove_all(run);
+  fs::create_directories(run / "samples");
+  // A short row and an unparsable cell are drawn around, not fatal.
+  std::ofstream(run / "losses.csv") << "step,epoch,G_adv,G_L1,loss_G,D,lr,seconds\n"
+                                       "1,0,0.7,0.5,50.7,0.69,0.0002,0.1\n2,0,0.6,x,40.6\n";
+  std::ofstream(run / "config.json") << R"({"mode": "pix2pix", "batch": 1})";
+  std::ofstream(run / "samples" / "epoch_001.png") << "x";
+  write_run_report(run.string(), "p2p");
+  std::string html = read_bytes(run / "report" / "index.html");
+  for (const char* chart : {">G_adv</text>", ">G_L1</text>", ">loss_G</text>", ">D</text>"})
+    CHECK(html.find(chart) != std::string::npos);
+  CHECK(html.find("input | translated | target") != std::string::npos);
+  CHECK(html.find("reconstructed") == std::string::npos);
+  CHECK(html.find("2 steps") != std::string::npos);
+  fs::remove_all(run);
+}
