@@ -1,5 +1,6 @@
 // gan_phantom: writes the built-in MRI phantom data set (trainA/ trainB/ testA/ testB/ folders of
-// PNG slices, of NIfTI volumes with --format nifti, or of DICOM series with --format dicom).
+// PNG slices, of NIfTI volumes with --format nifti, or of DICOM series with --format dicom); with
+// --paired trainA/ and trainB/ hold the same subjects (for gan_train --mode pix2pix).
 // docs/phantom.md describes the anatomy, the tissue parameters and the protocols.
 #include <cstdio>
 #include <string>
@@ -13,19 +14,20 @@
 namespace {
 
 void print_summary(const gan::train::PhantomOptions& o, const gan::train::PhantomSummary& s) {
+  const char* pairing = o.paired ? "paired: the same subjects" : "disjoint subjects";
   if (o.format != gan::train::PhantomFormat::png) {
     gan::train::VoxelSize v = gan::train::phantom_voxel_size(o);
     std::printf("gan_phantom: wrote %d volumes (%dx%dx%d, voxel %.3fx%.3fx%.3f mm, %s): trainA %d + trainB %d "
-                "(disjoint subjects), testA/testB %d paired, to %s in %.2f s\n",
+                "(%s), testA/testB %d paired, to %s in %.2f s\n",
                 s.files, o.size, o.size, o.slices, v.dx, v.dy, v.dz,
                 o.format == gan::train::PhantomFormat::dicom ? "DICOM series, int16 + rescale" : "NIfTI, float32",
-                o.subjects, o.subjects, o.test_subjects,
+                o.subjects, o.subjects, pairing, o.test_subjects,
                 o.out.c_str(), s.seconds);
     return;
   }
-  std::printf("gan_phantom: wrote %d slices (%dx%d, %d-bit): trainA %d + trainB %d (disjoint subjects), "
+  std::printf("gan_phantom: wrote %d slices (%dx%d, %d-bit): trainA %d + trainB %d (%s), "
               "testA/testB %d paired, to %s in %.2f s\n",
-              s.files, o.size, o.size, o.bit_depth, o.subjects * o.slices, o.subjects * o.slices,
+              s.files, o.size, o.size, o.bit_depth, o.subjects * o.slices, o.subjects * o.slices, pairing,
               o.test_subjects * o.slices, o.out.c_str(), s.seconds);
 }
 
@@ -36,7 +38,8 @@ int main(int argc, char** argv) {
   std::string montage, format = "png";
   int montage_columns = 4;
   CLI::App app{"Writes a synthetic T1w/T2w MRI head phantom: trainA (T1w) and trainB (T2w) from disjoint "
-               "subjects, testA/testB paired (same subjects and slices, same file names)."};
+               "subjects (or the same ones with --paired), testA/testB paired (same subjects and slices, "
+               "same file names)."};
   app.add_option("--out", o.out, "Output folder (receives trainA/ trainB/ testA/ testB/)")->required();
   app.add_option("--subjects", o.subjects, "Training subjects per domain")->capture_default_str();
   app.add_option("--test-subjects", o.test_subjects, "Paired test subjects")->capture_default_str();
@@ -45,6 +48,9 @@ int main(int argc, char** argv) {
   app.add_option("--seed", o.seed, "Random seed (the output is a deterministic function of it)")->capture_default_str();
   app.add_option("--noise", o.noise, "Rician noise sigma as a fraction of full scale (0 = none)")->capture_default_str();
   app.add_option("--bias", o.bias, "Bias field amplitude (0 = none)")->capture_default_str();
+  app.add_flag("--paired", o.paired,
+               "trainA and trainB from the same subjects and slices, same file names (for gan_train "
+               "--mode pix2pix); default: disjoint subjects");
   app.add_option("--format", format,
                  "png: one 2-D PNG file per slice; nifti: one 3-D .nii.gz volume per subject and contrast; "
                  "dicom: one DICOM series (a folder of slice files) per subject and contrast")

@@ -87,7 +87,7 @@ std::vector<PhantomSlice> plan_phantom_dataset(const PhantomOptions& o) {
     for (int k = 0; k < o.slices; ++k) plan.push_back({split, subject, k, slice_file_name(subject, k), t2});
   };
   for (int i = 0; i < o.subjects; ++i) add("trainA", i, false);
-  for (int i = 0; i < o.subjects; ++i) add("trainB", o.subjects + i, true);
+  for (int i = 0; i < o.subjects; ++i) add("trainB", o.paired ? i : o.subjects + i, true);
   for (int i = 0; i < o.test_subjects; ++i) add("testA", 2 * o.subjects + i, false);
   for (int i = 0; i < o.test_subjects; ++i) add("testB", 2 * o.subjects + i, true);
   return plan;

@@ -1,5 +1,6 @@
 // The built-in MRI phantom data set: trainA/ (T1-weighted) and trainB/ (T2-weighted) from disjoint
-// subjects (unpaired), testA/ and testB/ from the same test subjects and slices in both contrasts
+// subjects (unpaired), or with `paired` from the same subjects and slices under the same file names
+// (for pix2pix); testA/ and testB/ from the same test subjects and slices in both contrasts
 // (paired, same file names). Every file is a deterministic function of (seed, subject, slice).
 // Written as PNG slices (this file) or as one NIfTI volume per subject (phantom_volume.h).
 // Anatomy: phantom_anatomy.h; contrast: phantom_mri.h; docs/phantom.md.
@@ -36,12 +37,14 @@ struct PhantomOptions {
   int bit_depth = 16;     // of the PNG files: 8 or 16
   int supersample = 4;    // partial-volume supersampling per pixel side
   PhantomFormat format = PhantomFormat::png;
+  bool paired = false;    // trainB: the trainA subjects in T2w, same file names (else disjoint subjects)
 };
 // Throws gan::InputError naming the flag when an option is out of range.
 void validate_phantom_options(const PhantomOptions& options);
 
 // One file of the data set. Subjects are numbered globally: train A 0..S-1, train B S..2S-1,
-// test 2S..2S+T-1, so the training domains never share a subject.
+// test 2S..2S+T-1, so the training domains never share a subject; with options.paired, train B
+// is subjects 0..S-1 too (S..2S-1 are unused, so the test set stays that of the unpaired set).
 struct PhantomSlice {
   std::string split;      // "trainA", "trainB", "testA", "testB"
   int subject = 0;

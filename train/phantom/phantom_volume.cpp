@@ -89,13 +89,15 @@ io::NiftiGeometry phantom_volume_geometry(const PhantomOptions& o) {
 }
 
 std::vector<PhantomVolumeFile> plan_phantom_volumes(const PhantomOptions& o) {
-  // Training files carry the contrast in their name (the two domains never share a subject);
-  // the paired test files share one name per subject, so testA/X and testB/X are the same head.
+  // Unpaired training files carry the contrast in their name (the two domains never share a
+  // subject); paired files share one name per subject, so trainA/X and trainB/X (testA/X and
+  // testB/X) are the same head.
   std::vector<PhantomVolumeFile> plan;
-  for (int i = 0; i < o.subjects; ++i) plan.push_back({"trainA", i, volume_file_name(i, "_t1"), false});
+  for (int i = 0; i < o.subjects; ++i)
+    plan.push_back({"trainA", i, volume_file_name(i, o.paired ? "" : "_t1"), false});
   for (int i = 0; i < o.subjects; ++i) {
-    const int s = o.subjects + i;
-    plan.push_back({"trainB", s, volume_file_name(s, "_t2"), true});
+    const int s = o.paired ? i : o.subjects + i;
+    plan.push_back({"trainB", s, volume_file_name(s, o.paired ? "" : "_t2"), true});
   }
   for (int i = 0; i < o.test_subjects; ++i) {
     const int s = 2 * o.subjects + i;

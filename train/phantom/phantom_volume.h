@@ -37,7 +37,9 @@ io::NiftiGeometry phantom_volume_geometry(const PhantomOptions& options);
 struct PhantomVolumeFile {
   std::string split;      // "trainA", "trainB", "testA", "testB"
   int subject = 0;
-  std::string file_name;  // trainA "subj003_t1.nii.gz", trainB "subj011_t2.nii.gz", testA/testB "subj016.nii.gz"
+  // trainA "subj003_t1.nii.gz", trainB "subj011_t2.nii.gz", testA/testB "subj016.nii.gz";
+  // paired: trainA/trainB "subj003.nii.gz" (one name per subject, as in the test set)
+  std::string file_name;
   bool t2 = false;
 };
 std::vector<PhantomVolumeFile> plan_phantom_volumes(const PhantomOptions& options);
