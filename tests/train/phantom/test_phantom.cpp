@@ -118,6 +118,43 @@ TEST_CASE("phantom: the T2 test file is the T2 rendering of the T1 test file's a
   CHECK(checked == 2);
 }
 
+TEST_CASE("phantom --paired: trainB is the T2 rendering of trainA's subjects, same names; same test set",
+          "[phantom]") {
+  gan::testing::TempDir dir;
+  PhantomOptions o = small_options(dir.path);
+  o.noise = 0, o.bias = 0;
+  o.paired = true;
+  std::set<std::pair<int, std::string>> a, b;
+  for (const auto& p : plan_phantom_dataset(o)) {
+    if (p.split == "trainA") a.insert({p.subject, p.file_name});
+    if (p.split == "trainB") b.insert({p.subject, p.file_name});
+  }
+  CHECK(a.size() == 4);
+  CHECK(a == b);
+  PhantomOptions u = o;
+  u.paired = false;
+  auto tests_of = [](const PhantomOptions& options) {
+    std::set<std::pair<int, std::string>> t;
+    for (const auto& p : plan_phantom_dataset(options))
+      if (p.split == "testA" || p.split == "testB") t.insert({p.subject, p.split + "/" + p.file_name});
+    return t;
+  };
+  CHECK(tests_of(o) == tests_of(u));
+
+  write_phantom_dataset(o);
+  for (const auto& p : plan_phantom_dataset(o)) {
+    if (p.split != "trainB") continue;
+    gan::io::Image t2 = gan::io::load_image((dir.path / "trainB" / p.file_name).string());
+    TissueMaps maps = phantom_tissue_maps(o, p.subject, p.slice);
+    gan::io::Image expected = render_phantom_slice(o, maps, p.subject, p.slice, true);
+    REQUIRE(t2.pixels.size() == expected.pixels.size());
+    double worst = 0;
+    for (size_t i = 0; i < t2.pixels.size(); ++i) worst = std::max(worst, std::abs(double(t2.pixels[i]) - expected.pixels[i]));
+    CHECK(worst <= 0.5 / 65535 + 1e-6);  // 16-bit quantisation only
+    CHECK(fs::exists(dir.path / "trainA" / p.file_name));
+  }
+}
+
 TEST_CASE("phantom: fractions sum to 1, partial volume at boundaries, anatomy smooth in z", "[phantom]") {
   PhantomSubject s = make_phantom_subject(42);
   TissueMaps m = make_phantom_slice(s, 0.3, 96, 3);

@@ -117,6 +117,23 @@ TEST_CASE("phantom volume: testA/X and testB/X are the same subject in T1w and T
   CHECK(plan[2].file_name == "subj002_t2.nii.gz");
 }
 
+TEST_CASE("phantom volume --paired: trainA/X and trainB/X are one subject; the test set unchanged", "[phantom]") {
+  PhantomOptions o = small_volume_options("unused");
+  o.subjects = 2, o.test_subjects = 1;
+  o.paired = true;
+  std::set<std::string> train_a, train_b, test;
+  for (const auto& f : plan_phantom_volumes(o)) {
+    const std::string id = f.file_name + "#" + std::to_string(f.subject);
+    CHECK(f.t2 == (f.split == "trainB" || f.split == "testB"));
+    if (f.split == "trainA") train_a.insert(id);
+    if (f.split == "trainB") train_b.insert(id);
+    if (f.split == "testA" || f.split == "testB") test.insert(f.split + "/" + id);
+  }
+  CHECK(train_a == std::set<std::string>{"subj000.nii.gz#0", "subj001.nii.gz#1"});
+  CHECK(train_b == train_a);
+  CHECK(test == std::set<std::string>{"testA/subj004.nii.gz#4", "testB/subj004.nii.gz#4"});
+}
+
 TEST_CASE("phantom volume: --format names", "[phantom]") {
   CHECK(parse_phantom_format("png") == PhantomFormat::png);
   CHECK(parse_phantom_format("nifti") == PhantomFormat::nifti);
