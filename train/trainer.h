@@ -2,7 +2,7 @@
 // with config.mode "pix2pix" the generator and conditional discriminator of pix2pix on paired
 // data), the learning-rate schedule and the run dir (<out>/config.json, losses.csv,
 // samples/epoch_NNN.png, checkpoints/latest.safetensors and checkpoints/epoch_NNN.safetensors every
-// save_every epochs).
+// save_every epochs). trainer.cpp: the run; trainer_step.cpp: one step of it.
 #pragma once
 #include <chrono>
 #include <csignal>
