@@ -21,7 +21,7 @@ using gan::testing::read_bytes;
 namespace {
 
 // The recipes the test trains: those whose gan_train flags this build has.
-const std::string kRecipes = "seed";
+const std::string kRecipes = "seed pix2pix";
 const int kBudgets = 2;  // --quick's default budgets: 0.05 and 0.1 minutes
 
 std::vector<std::string> split(const std::string& s, char sep) {

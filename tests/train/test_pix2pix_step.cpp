@@ -137,7 +137,7 @@ TEST_CASE("pix2pix step: G loss reaches only G, D loss only D", "[train][pix2pix
   }
 }
 
-TEST_CASE("pix2pix step: an update moves both networks; the hook sees G then D", "[train][pix2pix]") {
+TEST_CASE("pix2pix step: an update moves both networks, the hook sees G then D", "[train][pix2pix]") {
   models::Pix2Pix nets(tiny_model(), 14);
   Pix2PixStep step(nets, {}, {});
   std::vector<nn::Adam*> seen;

@@ -138,7 +138,7 @@ TEST_CASE("pix2pix trainer: from paired NIfTI volumes, and resume is bitwise the
   require_same_parameters(straight, second);
 }
 
-TEST_CASE("pix2pix checkpoint: gan_infer's t1-to-t2 generator only; the other mode is refused", "[train][pix2pix]") {
+TEST_CASE("pix2pix checkpoint: gan_infer's t1-to-t2 generator only, and the other mode is refused", "[train][pix2pix]") {
   gan::testing::OneThread one_thread;
   TempDir dir;
   const std::string data = make_pairs(dir.file("data"));

@@ -118,7 +118,7 @@ TEST_CASE("phantom: the T2 test file is the T2 rendering of the T1 test file's a
   CHECK(checked == 2);
 }
 
-TEST_CASE("phantom --paired: trainB is the T2 rendering of trainA's subjects, same names; same test set",
+TEST_CASE("phantom --paired: trainB is the T2 rendering of trainA's subjects under the same names, the test set unchanged",
           "[phantom]") {
   gan::testing::TempDir dir;
   PhantomOptions o = small_options(dir.path);

@@ -117,7 +117,7 @@ TEST_CASE("phantom volume: testA/X and testB/X are the same subject in T1w and T
   CHECK(plan[2].file_name == "subj002_t2.nii.gz");
 }
 
-TEST_CASE("phantom volume --paired: trainA/X and trainB/X are one subject; the test set unchanged", "[phantom]") {
+TEST_CASE("phantom volume --paired: trainA/X and trainB/X are one subject, the test set unchanged", "[phantom]") {
   PhantomOptions o = small_volume_options("unused");
   o.subjects = 2, o.test_subjects = 1;
   o.paired = true;

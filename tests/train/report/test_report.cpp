@@ -130,7 +130,7 @@ TEST_CASE("write_run_report links the progress animation, the newest grids first
   fs::remove_all(run);
 }
 
-TEST_CASE("a pix2pix losses.csv gets a chart per loss by name; its samples are pairs", "[report]") {
+TEST_CASE("a pix2pix losses.csv gets a chart per loss by name, and its samples are pairs", "[report]") {
   std::vector<std::string> cols = {"step", "epoch", "G_adv", "G_L1", "loss_G", "D", "lr", "seconds", ""};
   auto g = loss_chart_groups(cols);
   std::vector<std::string> titles;
