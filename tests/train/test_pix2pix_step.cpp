@@ -6,7 +6,9 @@
 #include <cmath>
 
 #include "core/autograd.h"
+#include "core/device.h"
 #include "core/ops.h"
+#include "tests/ops/op_harness.h"
 #include "tests/train/one_thread.h"
 #include "tests/train/tiny_model.h"
 #include "train/pix2pix_step.h"
@@ -187,4 +189,39 @@ TEST_CASE("pix2pix: a tiny run learns B = inverted A: the L1 term falls", "[trai
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   INFO("mean L1 first " << first / window << ", last " << last / window << ", " << seconds << " s");
   CHECK(last < 0.5 * first);
+}
+
+// The whole step on the cuda device (the emulator in CI, a GPU elsewhere) against the cpu: the
+// channel concat, both networks forward and backward, both Adams. Tolerances as in
+// tests/train/test_step_device.cpp: losses to 1e-4, every gradient close, nearly all to rounding.
+TEST_CASE("pix2pix step: cuda equals cpu", "[cuda][train][pix2pix]") {
+  test::require_cuda_device_or_skip();
+  models::Pix2Pix cpu(tiny_model(), 11), dev(tiny_model(), 11);
+  dev.to(Device::cuda);
+  Pix2PixStep step_cpu(cpu, {}, {}), step_dev(dev, {}, {});
+  Rng g(3);
+  for (int s = 0; s < 3; ++s) {
+    Tensor a = Tensor::uniform({2, 1, 32, 32}, g, -1, 1), b = Tensor::uniform({2, 1, 32, 32}, g, -1, 1);
+    const Pix2PixLosses lc = step_cpu.step(a, b);
+    const Pix2PixLosses ld = step_dev.step(a.to(Device::cuda), b.to(Device::cuda));
+    INFO("step " << s);
+    CHECK(ld.G_adv == Approx(lc.G_adv).epsilon(1e-4));
+    CHECK(ld.G_L1 == Approx(lc.G_L1).epsilon(1e-4));
+    CHECK(ld.D == Approx(lc.D).epsilon(1e-4));
+    auto pc = cpu.named_parameters(), pd = dev.named_parameters();
+    REQUIRE(pc.size() == pd.size());
+    size_t tight = 0;
+    for (size_t i = 0; i < pc.size(); ++i) {
+      INFO(pc[i].first);
+      REQUIRE(pd[i].second.device() == Device::cuda);
+      const std::vector<double> x = pd[i].second.grad().to_vector<double>(), y = pc[i].second.grad().to_vector<double>();
+      double d = 0, n = 0;
+      for (size_t k = 0; k < x.size(); ++k) d += (x[k] - y[k]) * (x[k] - y[k]), n += y[k] * y[k];
+      const double err = std::sqrt(d) / (std::sqrt(n) + 5e-2);
+      CHECK(err < 0.25);
+      tight += err < 1e-3;
+    }
+    CHECK(tight >= pc.size() * 9 / 10);
+    for (size_t i = 0; i < pc.size(); ++i) pd[i].second.copy_from(pc[i].second);  // same start next step
+  }
 }
