@@ -8,6 +8,7 @@
 #include <csignal>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <iosfwd>
 #include <memory>
 #include <stdexcept>
@@ -114,6 +115,7 @@ class Trainer {
   nn::Adam& opt_D();
   void average_losses(StepLosses& l);
   void average_losses(Pix2PixLosses& l);
+  void average_terms(std::initializer_list<double*> terms);  // in place, over the ranks
   bool all_agree_to_stop(double seconds);
   void check_same_parameters();
   bool root() const { return comm_->is_root(); }

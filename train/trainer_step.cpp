@@ -98,21 +98,24 @@ nn::Adam& Trainer::opt_D() { return is_pix2pix() ? pix2pix_step_->opt_D() : step
 
 // The mean over the ranks of each loss term: every rank's terms are means over its equal share of
 // the batch, so this is the loss of the global batch, as a single process would log it.
+// Every loss term of the step, averaged over the ranks in one reduction. The member lists name
+// every field, so a new term cannot be forgotten in the average without the list showing it.
 void Trainer::average_losses(StepLosses& l) {
-  if (comm_->size() <= 1) return;
-  std::vector<double> v = {l.adv_AB, l.adv_BA, l.cycle_A, l.cycle_B, l.identity_A,
-                           l.identity_B, l.loss_G, l.D_A, l.D_B};
-  comm_->sum(v);
-  for (double& x : v) x /= comm_->size();
-  l = StepLosses{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8]};
+  average_terms({&l.adv_AB, &l.adv_BA, &l.cycle_A, &l.cycle_B, &l.identity_A, &l.identity_B,
+                 &l.loss_G, &l.D_A, &l.D_B, &l.structure_A, &l.structure_B});
 }
 
 void Trainer::average_losses(Pix2PixLosses& l) {
+  average_terms({&l.G_adv, &l.G_L1, &l.loss_G, &l.D});
+}
+
+void Trainer::average_terms(std::initializer_list<double*> terms) {
   if (comm_->size() <= 1) return;
-  std::vector<double> v = {l.G_adv, l.G_L1, l.loss_G, l.D};
+  std::vector<double> v;
+  for (double* t : terms) v.push_back(*t);
   comm_->sum(v);
-  for (double& x : v) x /= comm_->size();
-  l = Pix2PixLosses{v[0], v[1], v[2], v[3]};
+  size_t i = 0;
+  for (double* t : terms) *t = v[i++] / comm_->size();
 }
 
 std::pair<Tensor, Tensor> Trainer::next_batch() {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tests/train/data/volume_fixtures.h"
+#include "train/dist/communicator.h"
 #include "train/io/image_io.h"
 #include "train/trainer.h"
 
@@ -55,6 +56,30 @@ void require_same_parameters(Trainer& a, Trainer& b) {
     REQUIRE(x[i].second.to_vector<float>() == y[i].second.to_vector<float>());
   }
 }
+
+// Rank 0 of two ranks whose other rank computes exactly what this one does: sums double, averages
+// keep every value. What a data-parallel run logs must then equal the single process's numbers.
+class TwinRanks : public dist::Communicator {
+ public:
+  TwinRanks() : Communicator(env()) {}
+  const char* name() const override { return "twin"; }
+  void average(float*, size_t, Device) override {}
+  void sum(std::vector<double>& v) override {
+    for (double& x : v) x *= 2;
+  }
+  void max(std::vector<double>&) override {}
+  std::vector<uint64_t> allgather(uint64_t v) override { return {v, v}; }
+  std::vector<std::string> gather_to_root(const std::string& b) override { return {b, b}; }
+  void barrier() override {}
+  [[noreturn]] void abort(int code) override { std::exit(code); }
+
+ private:
+  static dist::LaunchEnv env() {
+    dist::LaunchEnv e;
+    e.size = 2;
+    return e;
+  }
+};
 
 }  // namespace
 
@@ -173,4 +198,28 @@ TEST_CASE("train config: structure loss fields, defaults for old files, bad name
   CHECK_THROWS_WITH(c.validate(), Catch::Contains("--lambda-structure"));
   CHECK_THROWS_WITH(TrainConfig::from_json(R"({"structure_loss": 1})", "c.json"),
                     Catch::Contains("'structure_loss' must be a string"));
+}
+
+TEST_CASE("trainer: data-parallel loss averaging keeps every term, structure terms included", "[train][dist]") {
+  const std::string root = (fs::temp_directory_path() / ("gan_trainer_twin_" + std::to_string(getpid()))).string();
+  const std::string data = make_data(root + "/data");
+  std::ostringstream log;
+  TrainConfig c = config(data, root + "/run", 1);
+  c.structure_loss = "ssim";
+  c.model.gen = "resnet";  // no dropout: a rank's share would draw other masks than one process
+  StepLosses single, averaged;
+  {
+    Trainer t(c, false, log);
+    single = t.train_step();
+  }
+  {
+    fs::remove_all(root + "/run");
+    TwinRanks twins;
+    Trainer t(c, false, log, &twins);
+    averaged = t.train_step();
+  }
+  CHECK(single.structure_A > 0);
+  CHECK(averaged.csv_row() == single.csv_row());
+  CHECK(averaged.structure_csv_row() == single.structure_csv_row());
+  fs::remove_all(root);
 }
