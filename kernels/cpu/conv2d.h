@@ -47,13 +47,17 @@ StridedMatrix strided(const Eigen::Transpose<M>& m) {
   return strided(m.nestedExpression()).transposed();
 }
 
+// Below this many columns of B the packed GEMM does not pay for packing A (the small planes of
+// the U-Net's inner layers, where the time goes into reading the weight once): Eigen's product.
+constexpr int64_t kPackedMinColumns = 64;
+
 // out [A.rows(), B.cols()] (row-major, leading dimension ldc) = A * B, or += with accumulate:
 // the packed GEMM for float (with A already packed when given), else Eigen's product.
 template <class T, class MA, class MB>
 void multiply(const MA& A, const MB& B, T* out, int64_t ldc, bool accumulate,
               const PackedA* packed_a = nullptr) {
   if constexpr (std::is_same_v<T, float>) {
-    if (cpu_gemm_setting() == CpuGemm::packed) {
+    if (cpu_gemm_setting() == CpuGemm::packed && (packed_a || B.cols() >= kPackedMinColumns)) {
       if (packed_a)
         gemm_packed(*packed_a, strided(B), out, ldc, accumulate);
       else
@@ -68,11 +72,13 @@ void multiply(const MA& A, const MB& B, T* out, int64_t ldc, bool accumulate,
     C.noalias() = A * B;
 }
 
-// A packed once for every chunk when the packed GEMM will run, else nothing.
+// A packed once for every chunk when the packed GEMM will run on chunks of `chunk_columns`
+// columns, else nothing.
 template <class T, class MA>
-std::unique_ptr<PackedA> pack_once(const MA& A) {
+std::unique_ptr<PackedA> pack_once(const MA& A, int64_t chunk_columns) {
   if constexpr (std::is_same_v<T, float>) {
-    if (cpu_gemm_setting() == CpuGemm::packed) return std::make_unique<PackedA>(strided(A));
+    if (cpu_gemm_setting() == CpuGemm::packed && chunk_columns >= kPackedMinColumns)
+      return std::make_unique<PackedA>(strided(A));
   }
   return nullptr;
 }
@@ -183,7 +189,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
   const int64_t per_thread = (K + M) * ch.length;
   T* scratch = conv_scratch<T>(size_t(per_thread * used));
   ConstMatMap<T> W(w, M, K, Eigen::OuterStride<>(K));
-  const auto packed_w = detail::pack_once<T>(W);
+  const auto packed_w = detail::pack_once<T>(W, ch.length);
 #pragma omp parallel for num_threads(used) schedule(static) if (used > 1)
   for (int64_t i = 0; i < ch.count; ++i) {
     const int64_t j0 = i * ch.length, j1 = std::min(g.columns(), j0 + ch.length), L = j1 - j0;
@@ -209,7 +215,7 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
     const int used = int(std::min<int64_t>(conv_threads_for(g), ch.count));
     const int64_t per_thread = (K + M) * ch.length;
     T* scratch = conv_scratch<T>(size_t(per_thread * used));
-    const auto packed_wt = detail::pack_once<T>(W.transpose());
+    const auto packed_wt = detail::pack_once<T>(W.transpose(), ch.length);
 #pragma omp parallel for num_threads(used) schedule(static) if (used > 1)
     for (int64_t i = 0; i < ch.count; ++i) {
       const int64_t j0 = i * ch.length, j1 = std::min(g.columns(), j0 + ch.length), L = j1 - j0;
@@ -238,7 +244,7 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
       std::fill(dx + (n * g.c_in + c0) * g.in_plane(), dx + (n * g.c_in + c1) * g.in_plane(), T(0));
     T* dcol = buffers + scratch_per_thread * t;
     auto Wt = W.middleCols(c0 * kk, rows).transpose();
-    const auto packed_wt = detail::pack_once<T>(Wt);  // this thread's rows, packed once
+    const auto packed_wt = detail::pack_once<T>(Wt, cc.length);  // this thread's rows, once
     for (int64_t i = 0; i < cc.count; ++i) {
       const int64_t j0 = i * cc.length, j1 = std::min(g.columns(), j0 + cc.length), L = j1 - j0;
       ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, dcol + rows * L);
