@@ -47,22 +47,28 @@ StridedMatrix strided(const Eigen::Transpose<M>& m) {
   return strided(m.nestedExpression()).transposed();
 }
 
-// Below this many columns of B the packed GEMM does not pay for packing A (the small planes of
-// the U-Net's inner layers, where the time goes into reading the weight once): Eigen's product.
+// Below this many columns of B, or this depth, the packed GEMM does not pay for its packing (the
+// small planes of the U-Net's inner layers, where the time goes into reading or writing the
+// weight once): Eigen's product.
 constexpr int64_t kPackedMinColumns = 64;
 
-// out [A.rows(), B.cols()] (row-major, leading dimension ldc) = A * B, or += with accumulate:
-// the packed GEMM for float (with A already packed when given), else Eigen's product.
+// out [A.rows(), B.cols()] (row-major, leading dimension ldc) = A * B, or += with accumulate.
+// The packed GEMM runs for float with A already packed (a weight, pack_once), or with
+// pack_a_here for an A that is itself per chunk (the gy chunk of the weight gradient) when B has
+// enough columns; everything else is Eigen's product.
 template <class T, class MA, class MB>
 void multiply(const MA& A, const MB& B, T* out, int64_t ldc, bool accumulate,
-              const PackedA* packed_a = nullptr) {
+              const PackedA* packed_a = nullptr, bool pack_a_here = false) {
   if constexpr (std::is_same_v<T, float>) {
-    if (cpu_gemm_setting() == CpuGemm::packed && (packed_a || B.cols() >= kPackedMinColumns)) {
-      if (packed_a)
+    if (cpu_gemm_setting() == CpuGemm::packed) {
+      if (packed_a) {
         gemm_packed(*packed_a, strided(B), out, ldc, accumulate);
-      else
+        return;
+      }
+      if (pack_a_here && B.cols() >= kPackedMinColumns && A.cols() >= kPackedMinColumns) {
         gemm_packed(strided(A), strided(B), out, ldc, accumulate);
-      return;
+        return;
+      }
     }
   }
   MatMap<T> C(out, A.rows(), B.cols(), Eigen::OuterStride<>(ldc));
@@ -72,12 +78,17 @@ void multiply(const MA& A, const MB& B, T* out, int64_t ldc, bool accumulate,
     C.noalias() = A * B;
 }
 
-// A packed once for every chunk when the packed GEMM will run on chunks of `chunk_columns`
-// columns, else nothing.
+// Packing a weight costs about one pass over it; below this many columns in all (the planes of
+// 16x16 and smaller) the products do not repay it, and Eigen's product runs instead.
+constexpr int64_t kPackedWeightMinColumns = 512;
+
+// A packed once for every chunk when the packed GEMM will run: chunks of `chunk_columns`
+// columns, `total_columns` in all. Else nothing.
 template <class T, class MA>
-std::unique_ptr<PackedA> pack_once(const MA& A, int64_t chunk_columns) {
+std::unique_ptr<PackedA> pack_once(const MA& A, int64_t chunk_columns, int64_t total_columns) {
   if constexpr (std::is_same_v<T, float>) {
-    if (cpu_gemm_setting() == CpuGemm::packed && chunk_columns >= kPackedMinColumns)
+    if (cpu_gemm_setting() == CpuGemm::packed && chunk_columns >= kPackedMinColumns &&
+        total_columns >= kPackedWeightMinColumns)
       return std::make_unique<PackedA>(strided(A));
   }
   return nullptr;
@@ -189,7 +200,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
   const int64_t per_thread = (K + M) * ch.length;
   T* scratch = conv_scratch<T>(size_t(per_thread * used));
   ConstMatMap<T> W(w, M, K, Eigen::OuterStride<>(K));
-  const auto packed_w = detail::pack_once<T>(W, ch.length);
+  const auto packed_w = detail::pack_once<T>(W, ch.length, g.columns());
 #pragma omp parallel for num_threads(used) schedule(static) if (used > 1)
   for (int64_t i = 0; i < ch.count; ++i) {
     const int64_t j0 = i * ch.length, j1 = std::min(g.columns(), j0 + ch.length), L = j1 - j0;
@@ -215,7 +226,7 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
     const int used = int(std::min<int64_t>(conv_threads_for(g), ch.count));
     const int64_t per_thread = (K + M) * ch.length;
     T* scratch = conv_scratch<T>(size_t(per_thread * used));
-    const auto packed_wt = detail::pack_once<T>(W.transpose(), ch.length);
+    const auto packed_wt = detail::pack_once<T>(W.transpose(), ch.length, g.columns());
 #pragma omp parallel for num_threads(used) schedule(static) if (used > 1)
     for (int64_t i = 0; i < ch.count; ++i) {
       const int64_t j0 = i * ch.length, j1 = std::min(g.columns(), j0 + ch.length), L = j1 - j0;
@@ -244,7 +255,7 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
       std::fill(dx + (n * g.c_in + c0) * g.in_plane(), dx + (n * g.c_in + c1) * g.in_plane(), T(0));
     T* dcol = buffers + scratch_per_thread * t;
     auto Wt = W.middleCols(c0 * kk, rows).transpose();
-    const auto packed_wt = detail::pack_once<T>(Wt, cc.length);  // this thread's rows, once
+    const auto packed_wt = detail::pack_once<T>(Wt, cc.length, g.columns());  // this thread's rows
     for (int64_t i = 0; i < cc.count; ++i) {
       const int64_t j0 = i * cc.length, j1 = std::min(g.columns(), j0 + cc.length), L = j1 - j0;
       ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, dcol + rows * L);
@@ -272,7 +283,9 @@ void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& 
     {
       int64_t m0, m1;
       detail::row_range(M, conv_thread_id(), threads, m0, m1);
-      if (m1 > m0) detail::multiply(G.middleRows(m0, m1 - m0), C.transpose(), dw + m0 * K, K, false);
+      if (m1 > m0)
+        detail::multiply(G.middleRows(m0, m1 - m0), C.transpose(), dw + m0 * K, K, false,
+                         nullptr, true);
     }
     return;
   }
@@ -295,7 +308,7 @@ void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& 
         im2col_chunk(x, g, j0, j1, col, L, c0, c1);
         const ConstMatMap<T> C(col, rows, L, Eigen::OuterStride<>(L));
         const ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, col + rows * L);
-        detail::multiply(G, C.transpose(), dw + c0 * kk, K, i > 0);
+        detail::multiply(G, C.transpose(), dw + c0 * kk, K, i > 0, nullptr, true);
       }
     }
     return;
@@ -318,7 +331,7 @@ void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& 
       T* col = scratch + per_thread * t;
       ConstMatMap<T> C = detail::columns_of(x, g, j0, j1, col);
       ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, col + K * L);
-      detail::multiply(G, C.transpose(), Acc.data(), K, true);
+      detail::multiply(G, C.transpose(), Acc.data(), K, true, nullptr, true);
     }
     // (implicit barrier) sum the other threads' copies into dw
 #pragma omp for schedule(static)

@@ -88,15 +88,24 @@ inline void edge_tile(int64_t kc, const float* a, const float* b, float* c, int6
 }
 
 // Rows [r0, r0 + kMR) x depth [k0, k0 + kc) of A into dst (k-major, kMR floats per k), rows past
-// the end as zeros.
+// the end as zeros. Reads along whichever stride of A is contiguous (a transposed weight is read
+// down its rows).
 inline void pack_a_panel(const StridedMatrix& A, int64_t r0, int64_t k0, int64_t kc, float* dst) {
   const int64_t rows = std::min<int64_t>(kMR, A.rows - r0);
+  const float* base = A.data + r0 * A.row_stride + k0 * A.col_stride;
+  if (A.row_stride == 1) {
+    for (int64_t k = 0; k < kc; ++k) {
+      const float* src = base + k * A.col_stride;
+      for (int64_t i = 0; i < kMR; ++i) dst[k * kMR + i] = i < rows ? src[i] : 0.0f;
+    }
+    return;
+  }
   for (int64_t i = 0; i < kMR; ++i) {
     if (i >= rows) {
       for (int64_t k = 0; k < kc; ++k) dst[k * kMR + i] = 0.0f;
       continue;
     }
-    const float* src = A.data + (r0 + i) * A.row_stride + k0 * A.col_stride;
+    const float* src = base + i * A.row_stride;
     for (int64_t k = 0; k < kc; ++k) dst[k * kMR + i] = src[k * A.col_stride];
   }
 }

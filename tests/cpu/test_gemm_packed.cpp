@@ -93,12 +93,13 @@ TEST_CASE("a packed A serves several products", "[gemm]") {
 }
 
 TEST_CASE("float32 convolutions agree on the packed GEMM and on Eigen's product", "[gemm][conv2d]") {
-  // A 3x3 layer over chunks, a pointwise one, a strided one, and small planes with many output
-  // channels (the channel-split path); batch 2 so chunks cross images.
+  // A 3x3 layer over chunks, a pointwise one, a strided one (each with enough columns for the
+  // packed weight), and small planes with many output channels (the channel-split path); batch 2
+  // so chunks cross images.
   const std::vector<ConvGeometry> layers = {
       make_conv_geometry(2, 24, 19, 17, 40, 3, 1, 1),
-      make_conv_geometry(2, 48, 9, 11, 40, 1, 1, 0),
-      make_conv_geometry(2, 20, 21, 18, 36, 4, 2, 1),
+      make_conv_geometry(2, 48, 20, 17, 40, 1, 1, 0),
+      make_conv_geometry(2, 20, 42, 36, 36, 4, 2, 1),
       make_conv_geometry(1, 64, 2, 2, 128, 3, 1, 1),
   };
   for (const ConvGeometry& g : layers) {
