@@ -1,5 +1,6 @@
-// The number of CPU threads the engine computes with: OpenMP teams (every parallel kernel) and
-// Eigen's own parallel products. Defaults to all cores (OMP_NUM_THREADS when set).
+// The number of CPU threads the engine computes with: the OpenMP teams of the parallel kernels.
+// Eigen's products run single-threaded inside them (EIGEN_DONT_PARALLELIZE, CMakeLists.txt).
+// Defaults to all cores (OMP_NUM_THREADS when set).
 #pragma once
 
 namespace gan {
