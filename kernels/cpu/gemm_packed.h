@@ -9,9 +9,10 @@
 // Blocking, from the inside out:
 //   micro-tile  kMR x kNR of C held in 2 * kMR SIMD registers (kNR = two registers wide);
 //               per k: two loads of B, kMR broadcasts of A, 2 * kMR fused multiply-adds;
-//   kKC         the depth of one pass: a B micro-panel (kKC x kNR floats) is 16 KiB, half of an
-//               L1 data cache, and stays there while every A micro-panel of the block streams past;
-//   kNC         columns packed at a time: a B block (kKC x kNC floats, 512 KiB) stays in L2/L3.
+//   kc          the depth of one pass: a B micro-panel (kc x kNR floats) fills half of this
+//               machine's L1 data cache and stays there while every A micro-panel streams past;
+//   nc          columns packed at a time: a B block (kc x nc floats) fills half of its L2.
+// kc and nc are sized once per process from the caches the OS reports (blocking()).
 // The register width is what Eigen vectorizes with on the build machine (-march=native:
 // AVX-512, AVX2 or SSE; one float without SIMD), so the same code serves every machine.
 #pragma once
@@ -20,6 +21,8 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
+
+#include <unistd.h>
 
 namespace gan::kernels::cpu {
 
@@ -42,8 +45,24 @@ using Packet = Eigen::internal::packet_traits<float>::type;
 constexpr int kLanes = Eigen::internal::packet_traits<float>::size;
 constexpr int kNR = 2 * kLanes;                 // micro-tile columns
 constexpr int kMR = kLanes >= 16 ? 8 : 6;       // micro-tile rows: 16 of 32 zmm, 12 of 16 ymm
-constexpr int64_t kKC = 16384 / (4 * kNR);      // B micro-panel = 16 KiB
-constexpr int64_t kNC = (int64_t(512) << 10) / (4 * kKC) / kNR * kNR;  // B block = 512 KiB
+
+// The cache blocking of this machine: kc from the L1 data cache, nc from the L2 (sysconf; 32 KiB
+// and 512 KiB where the OS does not say).
+struct Blocking {
+  int64_t kc, nc;
+};
+inline Blocking blocking_for_caches(int64_t l1_bytes, int64_t l2_bytes) {
+  if (l1_bytes <= 0) l1_bytes = int64_t(32) << 10;
+  if (l2_bytes <= 0) l2_bytes = int64_t(512) << 10;
+  const int64_t kc = std::clamp<int64_t>(l1_bytes / 2 / (4 * kNR) / 8 * 8, 32, 2048);
+  const int64_t nc = std::max<int64_t>(kNR, l2_bytes / 2 / (4 * kc) / kNR * kNR);
+  return {kc, nc};
+}
+inline const Blocking& blocking() {
+  static const Blocking b =
+      blocking_for_caches(sysconf(_SC_LEVEL1_DCACHE_SIZE), sysconf(_SC_LEVEL2_CACHE_SIZE));
+  return b;
+}
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
@@ -134,7 +153,7 @@ inline void pack_b_panel(const StridedMatrix& B, int64_t k0, int64_t kc, int64_t
 
 }  // namespace gemm
 
-// A packed once into the micro-kernel's panels: for each depth block [k0, k0 + kc) (kKC deep,
+// A packed once into the micro-kernel's panels: for each depth block [k0, k0 + kc) (kc deep,
 // the last one shorter), the row panels one after the other. Built once per convolution call
 // and shared, read-only, by every thread.
 class PackedA {
@@ -147,8 +166,9 @@ class PackedA {
     depth_ = A.cols;
     padded_rows_ = gemm::round_up(A.rows, gemm::kMR);
     if (data_.size() < size_t(padded_rows_ * depth_)) data_.resize(size_t(padded_rows_ * depth_));
-    for (int64_t k0 = 0; k0 < depth_; k0 += gemm::kKC) {
-      const int64_t kc = std::min(gemm::kKC, depth_ - k0);
+    const int64_t kc_max = gemm::blocking().kc;
+    for (int64_t k0 = 0; k0 < depth_; k0 += kc_max) {
+      const int64_t kc = std::min(kc_max, depth_ - k0);
       for (int64_t r0 = 0; r0 < rows_; r0 += gemm::kMR)
         gemm::pack_a_panel(A, r0, k0, kc, panel(k0, r0, kc));
     }
@@ -179,11 +199,12 @@ inline void gemm_packed(const PackedA& A, const StridedMatrix& B, float* C, int6
     return;
   }
   thread_local AlignedFloats b_block;
-  if (b_block.size() < size_t(kKC * kNC)) b_block.resize(size_t(kKC * kNC));
-  for (int64_t j0 = 0; j0 < N; j0 += kNC) {
-    const int64_t nc = std::min(kNC, N - j0);
-    for (int64_t k0 = 0; k0 < K; k0 += kKC) {
-      const int64_t kc = std::min(kKC, K - k0);
+  const Blocking blk = blocking();
+  if (b_block.size() < size_t(blk.kc * blk.nc)) b_block.resize(size_t(blk.kc * blk.nc));
+  for (int64_t j0 = 0; j0 < N; j0 += blk.nc) {
+    const int64_t nc = std::min(blk.nc, N - j0);
+    for (int64_t k0 = 0; k0 < K; k0 += blk.kc) {
+      const int64_t kc = std::min(blk.kc, K - k0);
       const bool add = accumulate || k0 > 0;
       for (int64_t jr = 0; jr < nc; jr += kNR)
         pack_b_panel(B, k0, kc, j0 + jr, b_block.data() + jr * kc);

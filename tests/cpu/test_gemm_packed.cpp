@@ -64,6 +64,7 @@ void check_gemm(const Problem& p, bool trans_a, bool trans_b, bool accumulate, i
 
 TEST_CASE("packed GEMM matches a float64 loop across the blocking boundaries", "[gemm]") {
   using namespace gan::kernels::cpu::gemm;
+  const int64_t kKC = blocking().kc, kNC = blocking().nc;
   const std::vector<Problem> problems = {
       {1, 1, 1},
       {kMR, kNR, 7},
@@ -128,4 +129,18 @@ TEST_CASE("float32 convolutions agree on the packed GEMM and on Eigen's product"
       CHECK(std::sqrt(num / den) < 1e-6);
     }
   }
+}
+
+TEST_CASE("the GEMM's cache blocking follows the caches it is given", "[gemm]") {
+  using namespace gan::kernels::cpu::gemm;
+  // A B micro-panel fills half of L1, a B block half of L2; whole micro-tiles of columns.
+  const Blocking zen5 = blocking_for_caches(48 << 10, 1 << 20);
+  CHECK(zen5.kc * kNR * 4 <= (24 << 10));
+  CHECK(zen5.kc * kNR * 4 > (24 << 10) - 8 * kNR * 4);
+  CHECK(zen5.nc % kNR == 0);
+  CHECK(zen5.kc * zen5.nc * 4 <= (512 << 10));
+  const Blocking unknown = blocking_for_caches(-1, 0);
+  CHECK(unknown.kc * kNR * 4 <= (16 << 10));
+  CHECK(unknown.nc >= kNR);
+  CHECK(blocking().kc >= 32);
 }
