@@ -8,6 +8,7 @@
 #include "core/device.h"
 #include "core/ops.h"
 #include "core/profile.h"
+#include "train/gan_update.h"
 #include "train/phase_clock.h"
 
 namespace gan::train {
@@ -171,25 +172,7 @@ StepLossTensors CycleGANStep::forward(const Tensor& a, const Tensor& b) {
 
 StepLosses CycleGANStep::step(const Tensor& a, const Tensor& b) {
   StepLossTensors L = forward(a, b);
-  PhaseClock clock(timing_);
-  StepTimings& T = timings_;
-  T.backward_G = T.backward_D = T.grad_sync = T.adam = 0;
-  opt_G_.zero_grad();
-  opt_D_.zero_grad();
-  gan::backward(L.loss_G, {opt_G_.params(), /*retain_graph=*/true});
-  clock.charge(T.backward_G);
-  gan::backward(L.loss_D, {opt_D_.params(), /*retain_graph=*/false});
-  clock.charge(T.backward_D);
-  if (before_update_) {
-    before_update_(opt_G_);
-    before_update_(opt_D_);
-    clock.charge(T.grad_sync);
-  }
-  if (profile::enabled()) profile::mark();
-  opt_G_.step();
-  opt_D_.step();
-  if (profile::enabled()) profile::add("optimizer", "adam", profile::lap());
-  clock.charge(T.adam);
+  apply_gan_update(L.loss_G, L.loss_D, opt_G_, opt_D_, before_update_, timing_, timings_);
 
   StepLosses r;
   r.adv_AB = L.adv_AB.item();
