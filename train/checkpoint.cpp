@@ -101,6 +101,17 @@ void split_names(const std::vector<nn::Module::NamedTensor>& params, std::vector
   for (auto& [name, t] : params) (name.rfind("G_", 0) == 0 ? g : d).push_back(name);
 }
 
+// The networks' parameters, then both optimizers' moments named after them (opt_G.* for the
+// generators' parameters, opt_D.* for the discriminators').
+std::vector<std::pair<std::string, Tensor>> parameters_and_moments(
+    std::vector<std::pair<std::string, Tensor>> tensors, nn::Adam& opt_G, nn::Adam& opt_D) {
+  std::vector<std::string> g_names, d_names;
+  split_names(tensors, g_names, d_names);
+  add_moments(tensors, "opt_G", opt_G, g_names);
+  add_moments(tensors, "opt_D", opt_D, d_names);
+  return tensors;
+}
+
 // What both kinds of training checkpoint store beside their tensors: the config, the data position,
 // the Adam step counts, and rank 0's dropout generator.
 std::map<std::string, std::string> training_metadata(const char* format, const TrainConfig& config,
@@ -177,11 +188,8 @@ void save_training_checkpoint(const std::string& path, const TrainConfig& config
                               const models::CycleGAN& nets, CycleGANStep& step,
                               const TrainingPosition& pos,
                               const std::vector<dist::RankState>& other_ranks) {
-  std::vector<std::pair<std::string, Tensor>> tensors = nets.named_parameters();
-  std::vector<std::string> g_names, d_names;
-  split_names(tensors, g_names, d_names);
-  add_moments(tensors, "opt_G", step.opt_G(), g_names);
-  add_moments(tensors, "opt_D", step.opt_D(), d_names);
+  std::vector<std::pair<std::string, Tensor>> tensors =
+      parameters_and_moments(nets.named_parameters(), step.opt_G(), step.opt_D());
   if (Tensor p = step.pool_A().stacked(); p.defined()) tensors.emplace_back("pool.A", p);
   if (Tensor p = step.pool_B().stacked(); p.defined()) tensors.emplace_back("pool.B", p);
   for (size_t i = 0; i < other_ranks.size(); ++i) {
@@ -207,11 +215,8 @@ void save_training_checkpoint(const std::string& path, const TrainConfig& config
                               const models::Pix2Pix& nets, Pix2PixStep& step,
                               const TrainingPosition& pos,
                               const std::vector<dist::RankState>& other_ranks) {
-  std::vector<std::pair<std::string, Tensor>> tensors = nets.named_parameters();
-  std::vector<std::string> g_names, d_names;
-  split_names(tensors, g_names, d_names);
-  add_moments(tensors, "opt_G", step.opt_G(), g_names);
-  add_moments(tensors, "opt_D", step.opt_D(), d_names);
+  std::vector<std::pair<std::string, Tensor>> tensors =
+      parameters_and_moments(nets.named_parameters(), step.opt_G(), step.opt_D());
   std::map<std::string, std::string> md = training_metadata(
       kPix2PixFormat, config, pos, step.opt_G(), step.opt_D(), *nets.dropout_rng, other_ranks.size() + 1);
   for (size_t i = 0; i < other_ranks.size(); ++i)
