@@ -10,29 +10,18 @@
 #include "core/ops.h"
 #include "tests/ops/op_harness.h"
 #include "tests/train/one_thread.h"
+#include "tests/train/losses_by_hand.h"
 #include "tests/train/tiny_model.h"
 #include "train/pix2pix_step.h"
 
 using namespace gan;
 using namespace gan::train;
+using gan::testing::bce_by_hand;
+using gan::testing::l1_by_hand;
 using gan::testing::tiny_model;
 
 namespace {
 
-// mean(softplus(-x)) for target 1, mean(softplus(x)) for target 0, by hand.
-double bce_by_hand(const Tensor& logits, double target) {
-  double s = 0;
-  auto v = logits.to_vector<float>();
-  for (float x : v) s += std::log1p(std::exp(target == 1 ? -double(x) : double(x)));
-  return s / v.size();
-}
-
-double l1_by_hand(const Tensor& a, const Tensor& b) {
-  auto x = a.to_vector<float>(), y = b.to_vector<float>();
-  double s = 0;
-  for (size_t i = 0; i < x.size(); ++i) s += std::abs(double(x[i]) - y[i]);
-  return s / x.size();
-}
 
 // [a, b] along the channels, by hand: sample by sample, a's planes then b's.
 Tensor channel_concat_by_hand(const Tensor& a, const Tensor& b) {

@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "tests/train/data/volume_fixtures.h"
 #include "tests/train/one_thread.h"
+#include "tests/train/pattern_pairs.h"
 #include "tests/train/temp_dir.h"
 #include "train/io/image_io.h"
 #include "train/io/safetensors.h"
@@ -20,21 +21,6 @@ using gan::testing::TempDir;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A/<i>.png and B/<i>.png: a pattern and its negative.
-std::string make_pairs(const std::string& root) {
-  for (const char* d : {"A", "B"}) fs::create_directories(root + "/" + d);
-  for (int i = 0; i < 3; ++i) {
-    io::Image img;
-    img.width = img.height = 40;
-    img.pixels.resize(40 * 40);
-    for (int p = 0; p < 40 * 40; ++p) img.pixels[p] = float((p * (i + 3)) % 97) / 96.f;
-    io::save_png(root + "/A/" + std::to_string(i) + ".png", img);
-    for (float& v : img.pixels) v = 1.f - v;
-    io::save_png(root + "/B/" + std::to_string(i) + ".png", img);
-  }
-  return root;
-}
 
 TrainConfig config(const std::string& data, const std::string& out, int64_t steps) {
   TrainConfig c;
@@ -73,7 +59,7 @@ std::string first_line(const std::string& path) {
 TEST_CASE("pix2pix trainer: run dir files, and resume is bitwise the same as one run", "[train][pix2pix]") {
   gan::testing::OneThread one_thread;
   TempDir dir;
-  const std::string data = make_pairs(dir.file("data"));
+  const std::string data = gan::testing::make_pattern_pairs(dir.file("data"));
   std::ostringstream log;
   Trainer straight(config(data, dir.file("one"), 8), false, log);
   REQUIRE(straight.is_pix2pix());
@@ -141,7 +127,7 @@ TEST_CASE("pix2pix trainer: from paired NIfTI volumes, and resume is bitwise the
 TEST_CASE("pix2pix checkpoint: gan_infer's t1-to-t2 generator only, and the other mode is refused", "[train][pix2pix]") {
   gan::testing::OneThread one_thread;
   TempDir dir;
-  const std::string data = make_pairs(dir.file("data"));
+  const std::string data = gan::testing::make_pattern_pairs(dir.file("data"));
   std::ostringstream log;
   {
     Trainer t(config(data, dir.file("run"), 1), false, log);

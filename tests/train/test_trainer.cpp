@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "tests/train/data/volume_fixtures.h"
+#include "tests/train/pattern_pairs.h"
 #include "train/dist/communicator.h"
 #include "train/io/image_io.h"
 #include "train/trainer.h"
@@ -17,20 +18,6 @@ using namespace gan::train;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string make_data(const std::string& root) {
-  for (const char* d : {"A", "B"}) fs::create_directories(root + "/" + d);
-  for (int i = 0; i < 3; ++i) {
-    io::Image img;
-    img.width = img.height = 40;
-    img.pixels.resize(40 * 40);
-    for (int p = 0; p < 40 * 40; ++p) img.pixels[p] = float((p * (i + 3)) % 97) / 96.f;
-    io::save_png(root + "/A/" + std::to_string(i) + ".png", img);
-    for (float& v : img.pixels) v = 1.f - v;
-    io::save_png(root + "/B/" + std::to_string(i) + ".png", img);
-  }
-  return root;
-}
 
 TrainConfig config(const std::string& data, const std::string& out, int64_t steps) {
   TrainConfig c;
@@ -85,7 +72,7 @@ class TwinRanks : public dist::Communicator {
 
 TEST_CASE("trainer: run dir files, and resume is bitwise the same as one run", "[train]") {
   const std::string root = (fs::temp_directory_path() / ("gan_trainer_" + std::to_string(getpid()))).string();
-  const std::string data = make_data(root + "/data");
+  const std::string data = gan::testing::make_pattern_pairs(root + "/data");
   std::ostringstream log;
   Trainer straight(config(data, root + "/one", 8), false, log);
   straight.run();
@@ -140,7 +127,7 @@ TEST_CASE("trainer: from folders of NIfTI volumes, and resume is bitwise the sam
 
 TEST_CASE("trainer: a structure loss appends its columns to losses.csv and survives resume", "[train]") {
   const std::string root = (fs::temp_directory_path() / ("gan_trainer_struct_" + std::to_string(getpid()))).string();
-  const std::string data = make_data(root + "/data");
+  const std::string data = gan::testing::make_pattern_pairs(root + "/data");
   std::ostringstream log;
   TrainConfig c = config(data, root + "/run", 2);
   c.structure_loss = "ngc";
@@ -202,7 +189,7 @@ TEST_CASE("train config: structure loss fields, defaults for old files, bad name
 
 TEST_CASE("trainer: data-parallel loss averaging keeps every term, structure terms included", "[train][dist]") {
   const std::string root = (fs::temp_directory_path() / ("gan_trainer_twin_" + std::to_string(getpid()))).string();
-  const std::string data = make_data(root + "/data");
+  const std::string data = gan::testing::make_pattern_pairs(root + "/data");
   std::ostringstream log;
   TrainConfig c = config(data, root + "/run", 1);
   c.structure_loss = "ssim";
