@@ -119,6 +119,29 @@ ConstMatMap<T> grad_chunk(const T* gy, const ConvGeometry& g, int64_t j0, int64_
   return ConstMatMap<T>(buf, g.c_out, L, Eigen::OuterStride<>(L));
 }
 
+// The input channels split between the threads (data and weight gradients): thread t owns
+// channels [c0(t), c1(t)), i.e. rows [c0 * k * k, c1 * k * k) of the column matrix, which it
+// builds or scatters alone; its scratch holds those rows and the gy chunk for one chunk of columns.
+template <class T>
+struct BasicInputChannelSplit {
+  int threads;
+  int64_t kk, rows_max;
+  ColumnChunks chunks;
+  int64_t scratch_per_thread;
+  explicit BasicInputChannelSplit(const ConvGeometry& g)
+      : threads(int(std::min<int64_t>(conv_threads_for(g), g.c_in))),
+        kk(g.k * g.k),
+        rows_max((g.c_in + threads - 1) / threads * kk),
+        chunks(column_chunks(g.columns(), rows_max, sizeof(T), 1)),
+        scratch_per_thread((rows_max + g.c_out) * chunks.length),
+        c_in_(g.c_in) {}
+  int64_t c0(int t) const { return c_in_ * t / threads; }
+  int64_t c1(int t) const { return c_in_ * (t + 1) / threads; }
+
+ private:
+  int64_t c_in_;
+};
+
 // Small spatial sizes (the U-Net's inner layers: 1x1 to 8x8 planes) have fewer output positions
 // than output channels. Chunking the positions then leaves each thread a sliver of columns against
 // the whole weight (and, for the weight gradient, a whole private copy of dw to reduce). Instead the
@@ -242,18 +265,17 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
   // Each thread owns a range of input channels: it computes their rows of the column gradient
   // (a slice of W^T times gy) and scatters them into its own planes of dx. No two threads write
   // the same element, so there is no barrier and no reduction.
-  const int split = int(std::min<int64_t>(conv_threads_for(g), g.c_in));
-  const int64_t kk = g.k * g.k, rows_max = (g.c_in + split - 1) / split * kk;
-  const ColumnChunks cc = column_chunks(g.columns(), rows_max, sizeof(T), 1);
-  const int64_t scratch_per_thread = (rows_max + M) * cc.length;
-  T* buffers = conv_scratch<T>(size_t(scratch_per_thread * split));
-#pragma omp parallel num_threads(split) if (split > 1)
+  const detail::BasicInputChannelSplit<T> split(g);
+  const ColumnChunks& cc = split.chunks;
+  const int64_t kk = split.kk;
+  T* buffers = conv_scratch<T>(size_t(split.scratch_per_thread * split.threads));
+#pragma omp parallel num_threads(split.threads) if (split.threads > 1)
   {
     const int t = conv_thread_id();
-    const int64_t c0 = g.c_in * t / split, c1 = g.c_in * (t + 1) / split, rows = (c1 - c0) * kk;
+    const int64_t c0 = split.c0(t), c1 = split.c1(t), rows = (c1 - c0) * kk;
     for (int64_t n = 0; n < g.n; ++n)
       std::fill(dx + (n * g.c_in + c0) * g.in_plane(), dx + (n * g.c_in + c1) * g.in_plane(), T(0));
-    T* dcol = buffers + scratch_per_thread * t;
+    T* dcol = buffers + split.scratch_per_thread * t;
     auto Wt = W.middleCols(c0 * kk, rows).transpose();
     const auto packed_wt = detail::pack_once<T>(Wt, cc.length, g.columns());  // this thread's rows
     for (int64_t i = 0; i < cc.count; ++i) {
@@ -293,16 +315,15 @@ void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& 
     // Each thread owns a range of input channels, i.e. a range of dw's columns: it builds only its
     // rows of every chunk's column matrix and accumulates straight into its columns of dw. No
     // private copies of dw, no reduction; only the small gy chunk is read by every thread.
-    const int split = int(std::min<int64_t>(conv_threads_for(g), g.c_in));
-    const int64_t kk = g.k * g.k, rows_max = (g.c_in + split - 1) / split * kk;
-    const ColumnChunks cc = column_chunks(g.columns(), rows_max, sizeof(T), 1);
-    const int64_t scratch_per_thread = (rows_max + M) * cc.length;
-    T* buffers = conv_scratch<T>(size_t(scratch_per_thread * split));
-#pragma omp parallel num_threads(split) if (split > 1)
+    const detail::BasicInputChannelSplit<T> split(g);
+    const ColumnChunks& cc = split.chunks;
+    const int64_t kk = split.kk;
+    T* buffers = conv_scratch<T>(size_t(split.scratch_per_thread * split.threads));
+#pragma omp parallel num_threads(split.threads) if (split.threads > 1)
     {
       const int t = conv_thread_id();
-      const int64_t c0 = g.c_in * t / split, c1 = g.c_in * (t + 1) / split, rows = (c1 - c0) * kk;
-      T* col = buffers + scratch_per_thread * t;
+      const int64_t c0 = split.c0(t), c1 = split.c1(t), rows = (c1 - c0) * kk;
+      T* col = buffers + split.scratch_per_thread * t;
       for (int64_t i = 0; i < cc.count; ++i) {
         const int64_t j0 = i * cc.length, j1 = std::min(g.columns(), j0 + cc.length), L = j1 - j0;
         im2col_chunk(x, g, j0, j1, col, L, c0, c1);
