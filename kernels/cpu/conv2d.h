@@ -142,6 +142,19 @@ struct BasicInputChannelSplit {
   int64_t c_in_;
 };
 
+// Runs f(c0, c1, rows, scratch) once on every thread of the split: its channels [c0, c1),
+// their rows of the column matrix, and its own scratch.
+template <class T, class F>
+void for_each_channel_range(const BasicInputChannelSplit<T>& split, F&& f) {
+  T* buffers = conv_scratch<T>(size_t(split.scratch_per_thread * split.threads));
+#pragma omp parallel num_threads(split.threads) if (split.threads > 1)
+  {
+    const int t = conv_thread_id();
+    const int64_t c0 = split.c0(t), c1 = split.c1(t);
+    f(c0, c1, (c1 - c0) * split.kk, buffers + split.scratch_per_thread * t);
+  }
+}
+
 // Small spatial sizes (the U-Net's inner layers: 1x1 to 8x8 planes) have fewer output positions
 // than output channels. Chunking the positions then leaves each thread a sliver of columns against
 // the whole weight (and, for the weight gradient, a whole private copy of dw to reduce). Instead the
@@ -268,14 +281,9 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
   const detail::BasicInputChannelSplit<T> split(g);
   const ColumnChunks& cc = split.chunks;
   const int64_t kk = split.kk;
-  T* buffers = conv_scratch<T>(size_t(split.scratch_per_thread * split.threads));
-#pragma omp parallel num_threads(split.threads) if (split.threads > 1)
-  {
-    const int t = conv_thread_id();
-    const int64_t c0 = split.c0(t), c1 = split.c1(t), rows = (c1 - c0) * kk;
+  detail::for_each_channel_range(split, [&](int64_t c0, int64_t c1, int64_t rows, T* dcol) {
     for (int64_t n = 0; n < g.n; ++n)
       std::fill(dx + (n * g.c_in + c0) * g.in_plane(), dx + (n * g.c_in + c1) * g.in_plane(), T(0));
-    T* dcol = buffers + split.scratch_per_thread * t;
     auto Wt = W.middleCols(c0 * kk, rows).transpose();
     const auto packed_wt = detail::pack_once<T>(Wt, cc.length, g.columns());  // this thread's rows
     for (int64_t i = 0; i < cc.count; ++i) {
@@ -287,7 +295,7 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
         detail::multiply(Wt, G, dcol, L, false, packed_wt.get());
       col2im_chunk(dcol, L, g, j0, j1, dx, c0, c1);
     }
-  }
+  });
 }
 
 // dw = the gradient of conv(x, w) with respect to w, given gy (dw is overwritten).
@@ -318,12 +326,7 @@ void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& 
     const detail::BasicInputChannelSplit<T> split(g);
     const ColumnChunks& cc = split.chunks;
     const int64_t kk = split.kk;
-    T* buffers = conv_scratch<T>(size_t(split.scratch_per_thread * split.threads));
-#pragma omp parallel num_threads(split.threads) if (split.threads > 1)
-    {
-      const int t = conv_thread_id();
-      const int64_t c0 = split.c0(t), c1 = split.c1(t), rows = (c1 - c0) * kk;
-      T* col = buffers + split.scratch_per_thread * t;
+    detail::for_each_channel_range(split, [&](int64_t c0, int64_t c1, int64_t rows, T* col) {
       for (int64_t i = 0; i < cc.count; ++i) {
         const int64_t j0 = i * cc.length, j1 = std::min(g.columns(), j0 + cc.length), L = j1 - j0;
         im2col_chunk(x, g, j0, j1, col, L, c0, c1);
@@ -331,7 +334,7 @@ void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& 
         const ConstMatMap<T> G = detail::grad_chunk(gy, g, j0, j1, col + rows * L);
         detail::multiply(G, C.transpose(), dw + c0 * kk, K, i > 0, nullptr, true);
       }
-    }
+    });
     return;
   }
   // Pointwise, or fewer input channels than threads: the threads split the columns, each
