@@ -68,9 +68,13 @@ Tensor concat(const std::vector<Tensor>& xs, int dim);
 // Views: Tensor::reshape, Tensor::slice_batch.
 
 // ---- convolution (core/ops/conv2d.cpp, conv_transpose2d.cpp) -------------------------------
-// x [N, Cin, H, W], w [Cout, Cin, k, k], bias [Cout] or undefined. Zero padding.
+// x [N, Cin, H, W], w [Cout, Cin, k, k], bias [Cout] or undefined. Zero padding, or with
+// PadMode::reflect the padding of reflection_pad2d (p < H and p < W; PyTorch's padding_mode
+// "reflect"), which the CPU kernels read from x without a padded copy.
 // Output [N, Cout, (H + 2p - k)/s + 1, (W + 2p - k)/s + 1].
-Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, int padding);
+enum class PadMode { zeros, reflect };
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, int padding,
+              PadMode mode = PadMode::zeros);
 // x [N, Cin, H, W], w [Cin, Cout, k, k] (PyTorch layout), bias [Cout] or undefined.
 // Output [N, Cout, (H - 1)s - 2p + k + output_padding, same for W]; output_padding < stride.
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride,

@@ -11,12 +11,12 @@ using namespace gan::nn;
 
 ResidualBlock::ResidualBlock(int c) {
   block_ = register_module("b", std::make_shared<Sequential>());
-  block_->emplace<ReflectionPad2d>(1);
-  block_->emplace<Conv2d>(c, c, 3);
+  block_->emplace<Identity>();  // the reflection padding's slot: the convolution pads itself
+  block_->emplace<Conv2d>(c, c, 3, 1, 1, true, ops::PadMode::reflect);
   block_->emplace<InstanceNormAct>(c, 0.0);  // instance norm + ReLU, one op
   block_->emplace<Identity>();                // the ReLU's slot
-  block_->emplace<ReflectionPad2d>(1);
-  block_->emplace<Conv2d>(c, c, 3);
+  block_->emplace<Identity>();
+  block_->emplace<Conv2d>(c, c, 3, 1, 1, true, ops::PadMode::reflect);
   block_->emplace<InstanceNorm2d>(c);
 }
 
@@ -26,8 +26,11 @@ ResNetGenerator::ResNetGenerator(int channels, int ngf, int blocks) {
   if (channels != 1 && channels != 3)
     throw std::invalid_argument("resnet: channels must be 1 or 3");
   if (blocks < 1) throw std::invalid_argument("resnet: need at least one residual block");
-  emplace<ReflectionPad2d>(3);
-  emplace<Conv2d>(channels, ngf, 7);
+  // Reflection padding is the convolution's own (PadMode::reflect: PyTorch's padding_mode
+  // "reflect"); the Identity children keep the slots of the reference's ReflectionPad2d and ReLU
+  // modules, so parameter names match it.
+  emplace<Identity>();
+  emplace<Conv2d>(channels, ngf, 7, 1, 3, true, ops::PadMode::reflect);
   emplace<InstanceNormAct>(ngf, 0.0);  // instance norm + ReLU, one op
   emplace<Identity>();                 // the ReLU's slot: later children keep their names
   for (int m : {1, 2}) {
@@ -41,8 +44,8 @@ ResNetGenerator::ResNetGenerator(int channels, int ngf, int blocks) {
     emplace<InstanceNormAct>(ngf * m / 2, 0.0);
     emplace<Identity>();
   }
-  emplace<ReflectionPad2d>(3);
-  emplace<Conv2d>(ngf, channels, 7);
+  emplace<Identity>();
+  emplace<Conv2d>(ngf, channels, 7, 1, 3, true, ops::PadMode::reflect);
   emplace<Tanh>();
 }
 

@@ -24,9 +24,10 @@ void init_conv(Module& m, const Tensor& weight, const Tensor& bias, Rng& g, doub
 
 }  // namespace
 
-Conv2d::Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias)
+Conv2d::Conv2d(int in_channels, int out_channels, int kernel, int stride, int padding, bool bias,
+               ops::PadMode padding_mode)
     : in_channels(in_channels), out_channels(out_channels), kernel(kernel), stride(stride),
-      padding(padding), has_bias_(bias) {
+      padding(padding), padding_mode(padding_mode), has_bias_(bias) {
   check_positive("Conv2d", in_channels, "in_channels");
   check_positive("Conv2d", out_channels, "out_channels");
   check_positive("Conv2d", kernel, "kernel");
@@ -36,7 +37,7 @@ Conv2d::Conv2d(int in_channels, int out_channels, int kernel, int stride, int pa
 }
 
 Tensor Conv2d::forward(const Tensor& x) {
-  return ops::conv2d(x, weight(), bias(), stride, padding);
+  return ops::conv2d(x, weight(), bias(), stride, padding, padding_mode);
 }
 
 void Conv2d::reset_parameters(Rng& g, double stddev) {

@@ -3,21 +3,23 @@
 #pragma once
 #include <memory>
 
+#include "core/ops.h"
 #include "core/rng.h"
 #include "nn/module.h"
 
 namespace gan::nn {
 
-// PyTorch nn.Conv2d (square kernel, zero padding). weight [out, in, k, k], bias [out].
+// PyTorch nn.Conv2d (square kernel; zero or reflection padding). weight [out, in, k, k], bias [out].
 class Conv2d : public Module {
  public:
   Conv2d(int in_channels, int out_channels, int kernel, int stride = 1, int padding = 0,
-         bool bias = true);
+         bool bias = true, ops::PadMode padding_mode = ops::PadMode::zeros);
   Tensor forward(const Tensor& x) override;
   void reset_parameters(Rng& g, double stddev) override;
   const Tensor& weight() const { return param(0); }
   Tensor bias() const { return has_bias_ ? param(1) : Tensor(); }
   int in_channels, out_channels, kernel, stride, padding;
+  ops::PadMode padding_mode;  // PyTorch's padding_mode: "zeros" or "reflect"
 
  private:
   bool has_bias_;

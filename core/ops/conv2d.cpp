@@ -10,14 +10,25 @@
 
 namespace gan::ops {
 
-Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, int padding) {
+Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, int stride, int padding,
+              PadMode mode) {
   const int64_t c_out = detail::check_conv_args("conv2d", x, w, bias, stride, padding, 0);
   const int64_t k = w.size(2);
   if (k > x.size(2) + 2 * padding || k > x.size(3) + 2 * padding)
     throw_shape_error("conv2d", "kernel larger than the padded input (padding " +
                                     std::to_string(padding) + ")", x, &w);
-  const kernels::ConvGeometry g = kernels::make_conv_geometry(
-      x.size(0), x.size(1), x.size(2), x.size(3), c_out, k, stride, padding);
+  kernels::ConvGeometry g = kernels::make_conv_geometry(x.size(0), x.size(1), x.size(2),
+                                                        x.size(3), c_out, k, stride, padding);
+  if (mode == PadMode::reflect && padding > 0) {
+    if (padding >= x.size(2) || padding >= x.size(3))
+      throw_shape_error("conv2d", "reflection padding " + std::to_string(padding) +
+                                      " must be smaller than H and W", x, &w);
+    // The CPU's im2col kernels mirror the indices; elsewhere (CUDA, the direct kernels) the
+    // padded copy is made, and its backward folds the gradient back.
+    if (x.device() != Device::cpu || !kernels::cpu::conv2d_reads_reflection(g))
+      return conv2d(reflection_pad2d(x, padding), w, bias, stride, 0);
+    g.reflect = true;
+  }
   Tensor y = Tensor::empty({g.n, g.c_out, g.h_out, g.w_out}, x.dtype(), x.device());
   detail::run_kernels(
       "conv2d", x,

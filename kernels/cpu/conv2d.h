@@ -206,6 +206,10 @@ void wt_times_few_columns(const T* w, int64_t K, int64_t col0, int64_t rows,
 
 }  // namespace detail
 
+// Whether these kernels read reflection padding (g.reflect) straight from x: the im2col paths
+// mirror the indices; the direct kernels (few output channels) do not, and get a padded x.
+inline bool conv2d_reads_reflection(const ConvGeometry& g) { return g.c_out > kDirectMaxOutChannels; }
+
 // y = conv(x, w) (+ bias when not null). x [n, c_in, h, w], w [c_out, c_in, k, k].
 template <class T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {

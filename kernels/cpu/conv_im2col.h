@@ -16,6 +16,7 @@
 #endif
 
 #include "kernels/common/conv_geometry.h"
+#include "kernels/cpu/reflection_pad2d.h"
 
 namespace gan::kernels::cpu {
 
@@ -96,7 +97,8 @@ void for_each_row_run(const ConvGeometry& g, int64_t j0, int64_t j1, F&& f) {
   }
 }
 
-// col[r, j - j0] = x at the input position that kernel tap r sees from output j (0 in padding);
+// col[r, j - j0] = x at the input position that kernel tap r sees from output j (0 in zero
+// padding; with g.reflect the mirrored element of x, so no padded copy of x is ever made);
 // col is row-major with leading dimension ld >= j1 - j0. With a channel range [c0, c1) only those
 // channels' rows are built, as rows ((c - c0) * k + kh) * k + kw.
 template <class T>
@@ -107,14 +109,23 @@ void im2col_chunk(const T* x, const ConvGeometry& g, int64_t j0, int64_t j1, T* 
   for_each_row_run(g, j0, j1, [&](int64_t n, int64_t ho, int64_t wo0, int64_t len, int64_t off) {
     for (int64_t kh = 0; kh < k; ++kh) {
       int64_t hi = ho * s + kh - g.pad;
-      bool row_inside = hi >= 0 && hi < g.h;
+      if (g.reflect) hi = reflect_index(hi, g.h);
+      const bool row_inside = hi >= 0 && hi < g.h;
       for (int64_t kw = 0; kw < k; ++kw) {
         ValidRange v = valid_range(kw - g.pad, s, g.w, g.w_out);
         int64_t a = std::clamp(v.begin, wo0, wo0 + len), b = std::clamp(v.end, a, wo0 + len);
         if (!row_inside) a = b = wo0;
         for (int64_t c = c0; c < c1; ++c) {
           T* dst = col + (((c - c0) * k + kh) * k + kw) * ld + off - wo0;  // indexed by wo
-          std::fill(dst + wo0, dst + a, T(0));
+          if (g.reflect) {  // the row is inside; its ends mirror
+            const T* row = x + ((n * g.c_in + c) * g.h + hi) * g.w;
+            for (int64_t wo = wo0; wo < a; ++wo) dst[wo] = row[reflect_index(wo * s + kw - g.pad, g.w)];
+            for (int64_t wo = b; wo < wo0 + len; ++wo)
+              dst[wo] = row[reflect_index(wo * s + kw - g.pad, g.w)];
+          } else {
+            std::fill(dst + wo0, dst + a, T(0));
+            std::fill(dst + b, dst + wo0 + len, T(0));
+          }
           if (b > a) {
             const T* src = x + ((n * g.c_in + c) * g.h + hi) * g.w + kw - g.pad;  // by wo * s
             if (s == 1) {
@@ -123,7 +134,6 @@ void im2col_chunk(const T* x, const ConvGeometry& g, int64_t j0, int64_t j1, T* 
               for (int64_t wo = a; wo < b; ++wo) dst[wo] = src[wo * s];
             }
           }
-          std::fill(dst + b, dst + wo0 + len, T(0));
         }
       }
     }
@@ -131,8 +141,9 @@ void im2col_chunk(const T* x, const ConvGeometry& g, int64_t j0, int64_t j1, T* 
 }
 
 // The adjoint of im2col_chunk for input channels [c0, c1) only: dx += scatter of col, where col
-// holds just those channels' rows ((c - c0) * k + kh) * k + kw. Threads given disjoint channel
-// ranges never write the same element.
+// holds just those channels' rows ((c - c0) * k + kh) * k + kw; with g.reflect the padded taps add
+// into the elements they mirror. Threads given disjoint channel ranges never write the same element
+// (reflection stays inside a channel's plane).
 template <class T>
 void col2im_chunk(const T* col, int64_t ld, const ConvGeometry& g, int64_t j0, int64_t j1, T* dx,
                   int64_t c0, int64_t c1) {
@@ -140,17 +151,24 @@ void col2im_chunk(const T* col, int64_t ld, const ConvGeometry& g, int64_t j0, i
   for_each_row_run(g, j0, j1, [&](int64_t n, int64_t ho, int64_t wo0, int64_t len, int64_t off) {
     for (int64_t kh = 0; kh < k; ++kh) {
       int64_t hi = ho * s + kh - g.pad;
+      if (g.reflect) hi = reflect_index(hi, g.h);
       if (hi < 0 || hi >= g.h) continue;
       for (int64_t kw = 0; kw < k; ++kw) {
         ValidRange v = valid_range(kw - g.pad, s, g.w, g.w_out);
         int64_t a = std::clamp(v.begin, wo0, wo0 + len), b = std::clamp(v.end, a, wo0 + len);
         for (int64_t c = c0; c < c1; ++c) {
           const T* src = col + (((c - c0) * k + kh) * k + kw) * ld + off - wo0;
-          T* dst = dx + ((n * g.c_in + c) * g.h + hi) * g.w + kw - g.pad;
+          T* row = dx + ((n * g.c_in + c) * g.h + hi) * g.w;
+          T* dst = row + kw - g.pad;
           if (s == 1) {
             for (int64_t wo = a; wo < b; ++wo) dst[wo] += src[wo];
           } else {
             for (int64_t wo = a; wo < b; ++wo) dst[wo * s] += src[wo];
+          }
+          if (g.reflect) {
+            for (int64_t wo = wo0; wo < a; ++wo) row[reflect_index(wo * s + kw - g.pad, g.w)] += src[wo];
+            for (int64_t wo = b; wo < wo0 + len; ++wo)
+              row[reflect_index(wo * s + kw - g.pad, g.w)] += src[wo];
           }
         }
       }

@@ -116,7 +116,18 @@ std::vector<OpEntry> rows() {
          {{"stride", 2}, {"pad", 0}}},
         // padding 3 bigger than some output sides
         {"n1 3->6 k4 s1 p3 5x4 bias", {in({1, 3, 5, 4}), in({6, 3, 4, 4}), in({6})},
-         {{"stride", 1}, {"pad", 3}}}}},
+         {{"stride", 1}, {"pad", 3}}},
+        // reflection padding read by im2col (ResNet block), across images
+        {"n2 3->5 k3 s1 p1 reflect 7x5 bias", {in({2, 3, 7, 5}), in({5, 3, 3, 3}), in({5})},
+         {{"stride", 1}, {"pad", 1}, {"reflect", 1}}},
+        // reflection 7x7 padding 3 (ResNet's input layer), stride 2 on odd sizes
+        {"n1 2->5 k7 s1 p3 reflect 9x8 no bias", {in({1, 2, 9, 8}), in({5, 2, 7, 7})},
+         {{"stride", 1}, {"pad", 3}, {"reflect", 1}}},
+        {"n2 3->6 k3 s2 p1 reflect 9x7 bias", {in({2, 3, 9, 7}), in({6, 3, 3, 3}), in({6})},
+         {{"stride", 2}, {"pad", 1}, {"reflect", 1}}},
+        // reflection on the direct path (ResNet's output layer): a padded copy
+        {"n2 3->1 k7 s1 p3 reflect 8x9 bias", {in({2, 3, 8, 9}), in({1, 3, 7, 7}), in({1})},
+         {{"stride", 1}, {"pad", 3}, {"reflect", 1}}}}},
 
       // ---- test_conv_transpose2d.cpp: x [n, c_in, h, w], w [c_in, c_out, k, k], bias [c_out] --
       {"conv_transpose2d",

@@ -16,9 +16,16 @@ struct Conv {
   int64_t n, c_in, h, w, c_out, k;
   int stride, pad;
   bool bias;
+  bool reflect = false;  // PadMode::reflect: padded taps read the mirrored element
   int64_t h_out() const { return (h + 2 * pad - k) / stride + 1; }
   int64_t w_out() const { return (w + 2 * pad - k) / stride + 1; }
 };
+
+// The input index a tap reads, or -1 in zero padding (reflection: mirrored about the edge).
+int64_t tap_index(int64_t i, int64_t n, bool reflect) {
+  if (reflect) return i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i;
+  return i < 0 || i >= n ? -1 : i;
+}
 
 // Plain 7-loop convolution; b may be null.
 std::vector<double> ref_conv(const Conv& c, const double* x, const double* w, const double* b) {
@@ -32,8 +39,9 @@ std::vector<double> ref_conv(const Conv& c, const double* x, const double* w, co
           for (int64_t ci = 0; ci < c.c_in; ++ci)
             for (int64_t kh = 0; kh < c.k; ++kh)
               for (int64_t kw = 0; kw < c.k; ++kw) {
-                int64_t hi = ho * c.stride + kh - c.pad, wi = wo * c.stride + kw - c.pad;
-                if (hi < 0 || hi >= c.h || wi < 0 || wi >= c.w) continue;
+                int64_t hi = tap_index(ho * c.stride + kh - c.pad, c.h, c.reflect),
+                        wi = tap_index(wo * c.stride + kw - c.pad, c.w, c.reflect);
+                if (hi < 0 || wi < 0) continue;
                 s += x[((n * c.c_in + ci) * c.h + hi) * c.w + wi] *
                      w[((co * c.c_in + ci) * c.k + kh) * c.k + kw];
               }
@@ -55,8 +63,9 @@ void ref_conv_grads(const Conv& c, const double* x, const double* w, const doubl
           for (int64_t ci = 0; ci < c.c_in; ++ci)
             for (int64_t kh = 0; kh < c.k; ++kh)
               for (int64_t kw = 0; kw < c.k; ++kw) {
-                int64_t hi = ho * c.stride + kh - c.pad, wi = wo * c.stride + kw - c.pad;
-                if (hi < 0 || hi >= c.h || wi < 0 || wi >= c.w) continue;
+                int64_t hi = tap_index(ho * c.stride + kh - c.pad, c.h, c.reflect),
+                        wi = tap_index(wo * c.stride + kw - c.pad, c.w, c.reflect);
+                if (hi < 0 || wi < 0) continue;
                 size_t xi = size_t(((n * c.c_in + ci) * c.h + hi) * c.w + wi);
                 size_t wj = size_t(((co * c.c_in + ci) * c.k + kh) * c.k + kw);
                 dx[xi] += gy[i] * w[wj];
@@ -67,23 +76,26 @@ void ref_conv_grads(const Conv& c, const double* x, const double* w, const doubl
 std::string describe(const Conv& c) {
   return "n" + std::to_string(c.n) + " " + std::to_string(c.c_in) + "->" +
          std::to_string(c.c_out) + " k" + std::to_string(c.k) + " s" + std::to_string(c.stride) +
-         " p" + std::to_string(c.pad) + " " + std::to_string(c.h) + "x" + std::to_string(c.w) +
+         " p" + std::to_string(c.pad) + (c.reflect ? " reflect " : " ") + std::to_string(c.h) + "x" + std::to_string(c.w) +
          (c.bias ? " bias" : " no bias");
 }
 
 // x = {input [n, c_in, h, w], weight [c_out, c_in, k, k], bias [c_out] when there is one}.
-Conv geometry(const std::vector<Tensor>& x, int stride, int pad) {
+Conv geometry(const std::vector<Tensor>& x, int stride, int pad, bool reflect) {
   return Conv{x[0].size(0), x[0].size(1), x[0].size(2), x[0].size(3), x[1].size(0),
-              x[1].size(2), stride, pad, x.size() > 2};
+              x[1].size(2), stride, pad, x.size() > 2, reflect};
 }
 
+// Parameters: stride, pad, and reflect (1: PadMode::reflect; absent: zero padding).
 test::OpFns conv2d_fns(const OpParams& p) {
   const int stride = p.integer("stride"), pad = p.integer("pad");
+  const bool reflect = p.has("reflect") && p.integer("reflect") == 1;
+  const ops::PadMode mode = reflect ? ops::PadMode::reflect : ops::PadMode::zeros;
   return {[=](const std::vector<Tensor>& x) {
-            return ops::conv2d(x[0], x[1], x.size() > 2 ? x[2] : Tensor(), stride, pad);
+            return ops::conv2d(x[0], x[1], x.size() > 2 ? x[2] : Tensor(), stride, pad, mode);
           },
           [=](const std::vector<Tensor>& x) {
-            const Conv c = geometry(x, stride, pad);
+            const Conv c = geometry(x, stride, pad, reflect);
             auto y = ref_conv(c, x[0].data<double>(), x[1].data<double>(),
                               c.bias ? x[2].data<double>() : nullptr);
             return Tensor::from_vector(y, {c.n, c.c_out, c.h_out(), c.w_out()});
@@ -98,14 +110,19 @@ GAN_OP_FACTORY(conv2d, conv2d_fns)
 // slow): forward and both gradients against the reference loops.
 TEST_CASE("conv2d many chunks: forward and gradients match the loops", "[conv2d]") {
   for (const Conv& c : {Conv{2, 64, 17, 29, 8, 3, 1, 1, true}, Conv{1, 48, 33, 31, 24, 4, 2, 1, false},
-                        Conv{2, 64, 9, 9, 2, 3, 1, 1, true}}) {
+                        Conv{2, 64, 9, 9, 2, 3, 1, 1, true},
+                        // reflection read by im2col / col2im (ResNet blocks and its 7x7 layers)
+                        Conv{2, 64, 17, 29, 8, 3, 1, 1, true, true},
+                        Conv{1, 3, 37, 35, 16, 7, 1, 3, false, true},
+                        Conv{1, 24, 13, 15, 8, 3, 2, 1, true, true}}) {
     INFO(describe(c));
     for (DType t : {DType::f64, DType::f32}) {
       Rng g(5);
       Tensor x = Tensor::uniform({c.n, c.c_in, c.h, c.w}, g, -1, 1, t).set_requires_grad(true);
       Tensor w = Tensor::uniform({c.c_out, c.c_in, c.k, c.k}, g, -1, 1, t).set_requires_grad(true);
       Tensor b = c.bias ? Tensor::uniform({c.c_out}, g, -1, 1, t) : Tensor();
-      Tensor y = ops::conv2d(x, w, b, c.stride, c.pad);
+      Tensor y = ops::conv2d(x, w, b, c.stride, c.pad,
+                             c.reflect ? ops::PadMode::reflect : ops::PadMode::zeros);
       Tensor gy = Tensor::uniform(y.shape(), g, -1, 1, t);
       ops::sum(ops::mul(y, gy)).backward();
 
