@@ -32,11 +32,12 @@ while (($#)); do
 done
 cd "$root"
 
-# The demo configuration: a U-Net CycleGAN at 128x128 (ngf/ndf 32), the seed tutorial's recipe
-# (BCE loss, lambda 10, identity 0.5, Adam 2e-4 / 0.5) without the image pool (the cheaper
-# single-forward step), on 6 + 6 training volumes x 12 axial slices: 8 epochs at the base
-# learning rate and 8 of linear decay = 1152 steps, about 3.6 minutes at 5.3 images/s on two
-# quiet cores; a slower machine stops at the 10-minute budget instead.
+# The demo configuration: a U-Net CycleGAN at 128x128 (ngf/ndf 32), gan_train's defaults (the seed
+# tutorial's recipe: BCE loss, lambda 10, identity 0.5, Adam 2e-4 / 0.5; plus an NGF structure
+# term of weight 5, docs/quality.md) without the image pool (the cheaper single-forward step), on
+# 6 + 6 training volumes x 12 axial slices: 8 epochs at the base learning rate and 8 of linear
+# decay = 1152 steps, about 4 minutes on two quiet cores; a slower machine stops at the
+# 10-minute budget instead.
 size=128 ngf=32 subjects=6 slices=12 epochs=8 pool=0
 if ((smoke)); then
   size=64 ngf=8 subjects=2 slices=6 epochs=2

@@ -18,7 +18,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-all_recipes="seed paper seed+ssim seed+ngc seed+ngf pix2pix"
+all_recipes="seed paper seed+ssim seed+ngc seed+ngf seed+ngf5 pix2pix"
 recipes=$all_recipes minutes="5 15 45" size=128 threads="" device=cpu out=$root/quality-out bin="" quick=0
 minutes_given=0 size_given=0
 while (($#)); do
@@ -37,16 +37,18 @@ while (($#)); do
 done
 
 # The recipes: every flag that defines one is written out, so a recipe does not move when
-# gan_train's defaults do. The seed CycleGAN is gan_train's defaults: U-Net, BCE, image pool 50,
-# Adam 2e-4 / 0.5, lambda cycle 10, identity 0.5.
+# gan_train's defaults do. The seed CycleGAN: U-Net, BCE, image pool 50, Adam 2e-4 / 0.5, lambda
+# cycle 10, identity 0.5; gan_train's defaults are seed+ngf5 (the seed recipe with an NGF structure
+# term of weight 5).
 seed_flags="--gen unet --gan-loss bce --pool 50 --lr 0.0002 --beta1 0.5 --lambda-cycle 10 --lambda-identity 0.5"
 recipe_flags() {
   case $1 in
-    seed) echo "$seed_flags" ;;
-    paper) echo "--gen resnet --gan-loss lsgan --pool 50 --lr 0.0002 --beta1 0.5 --lambda-cycle 10 --lambda-identity 0.5" ;;
-    seed+ssim) echo "$seed_flags --structure-loss ssim" ;;
-    seed+ngc) echo "$seed_flags --structure-loss ngc" ;;
-    seed+ngf) echo "$seed_flags --structure-loss ngf" ;;
+    seed) echo "$seed_flags --structure-loss none" ;;
+    paper) echo "--gen resnet --gan-loss lsgan --pool 50 --lr 0.0002 --beta1 0.5 --lambda-cycle 10 --lambda-identity 0.5 --structure-loss none" ;;
+    seed+ssim) echo "$seed_flags --structure-loss ssim --lambda-structure 1" ;;
+    seed+ngc) echo "$seed_flags --structure-loss ngc --lambda-structure 1" ;;
+    seed+ngf) echo "$seed_flags --structure-loss ngf --lambda-structure 1" ;;
+    seed+ngf5) echo "$seed_flags --structure-loss ngf --lambda-structure 5" ;;
     pix2pix) echo "--mode pix2pix --gen unet --gan-loss bce --lr 0.0002 --beta1 0.5" ;;
     *) return 1 ;;
   esac

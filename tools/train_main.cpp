@@ -172,12 +172,12 @@ int gan_train_main(int argc, char** argv, const TrainerSetup& setup) {
                  "the cycle and identity L1 terms); ngc (1 - normalised gradient correlation of "
                  "each input and its translation: signed, only where edge polarity is kept); ngf "
                  "(1 - normalised gradient fields of each input and its translation: blind to edge "
-                 "polarity, the one for contrast-changing translations such as T1 <-> T2)")
+                 "polarity, the one for contrast-changing translations such as T1 <-> T2, and the default)")
       ->capture_default_str();
   app.add_option("--lambda-structure", c.lambda_structure,
                  "Weight of the structure terms, for ssim, ngc and ngf alike: each term lies in "
-                 "[0, 2], so 1 keeps them near the adversarial terms and well under the cycle "
-                 "L1 x 10")
+                 "[0, 2]; 5 keeps them under the cycle L1 x 10 while edges still count "
+                 "(docs/quality.md)")
       ->capture_default_str();
   try {
     app.parse(argc, argv);

@@ -89,6 +89,9 @@ std::string TrainConfig::to_json() const {
 
 TrainConfig TrainConfig::from_json(const std::string& text, const std::string& what) {
   TrainConfig c;
+  // Configs written before the structure term existed trained without one.
+  c.structure_loss = "none";
+  c.lambda_structure = 1.0;
   try {
     auto j = nlohmann::json::parse(text);
     if (!j.is_object()) throw InputError(what + ": bad training config: not a JSON object");

@@ -164,6 +164,9 @@ TEST_CASE("trainer: a structure loss appends its columns to losses.csv and survi
 }
 
 TEST_CASE("train config: structure loss fields, defaults for old files, bad names", "[train]") {
+  // New runs default to NGF at weight 5; a config written before the field resumes without one.
+  CHECK(TrainConfig().structure_loss == "ngf");
+  CHECK(TrainConfig().lambda_structure == 5.0);
   TrainConfig old = TrainConfig::from_json(R"({"gan_loss": "lsgan", "lambda_cycle": 5})", "old.json");
   CHECK(old.structure_loss == "none");
   CHECK(old.lambda_structure == 1.0);
