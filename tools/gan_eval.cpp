@@ -14,6 +14,7 @@
 #include "train/io/atomic_file.h"
 #include "train/eval/metrics_report.h"
 #include "train/eval/volume_report.h"
+#include "tools/parse_command_line.h"
 
 namespace {
 
@@ -54,14 +55,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--json", json_path, "Write the report as JSON to this file");
   app.add_option("--csv", csv_path, "Write per-image metrics as CSV to this file");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "gan_eval: %s (see --help)\n", e.what());
-    return 2;
-  }
+  if (const int rc = gan::tools::parse_command_line(app, "gan_eval", argc, argv); rc >= 0)
+    return rc;
   // --input belongs to both modes: the other flags decide.
   const bool paired = !pred.empty() || !target.empty();
   const bool unpaired = !translated.empty() || !reconstructed.empty() || !real_target.empty();

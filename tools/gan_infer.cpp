@@ -33,6 +33,7 @@
 #include "train/io/image_io.h"
 #include "train/io/nifti_io.h"
 #include "train/report/progress.h"
+#include "tools/parse_command_line.h"
 
 namespace fs = std::filesystem;
 using gan::Tensor;
@@ -188,14 +189,8 @@ int main(int argc, char** argv) {
                  "cuda convolutions: fp32, or tf32 (tensor cores, inputs rounded to 10 mantissa bits)")
       ->check(CLI::IsMember({"fp32", "tf32"}))
       ->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);  // --help
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "gan_infer: error: " << e.what() << " (see --help)\n";
-    return 2;
-  }
+  if (const int rc = gan::tools::parse_command_line(app, "gan_infer", argc, argv); rc >= 0)
+    return rc;
 
   try {
     if (device != "cpu" && device != "cuda")

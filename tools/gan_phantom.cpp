@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "train/phantom/phantom.h"
 #include "train/phantom/phantom_volume.h"
+#include "tools/parse_command_line.h"
 
 namespace {
 
@@ -59,14 +60,8 @@ int main(int argc, char** argv) {
   app.add_option("--supersample", o.supersample, "Partial-volume supersampling per pixel side")->capture_default_str();
   app.add_option("--montage", montage, "Also write an 8-bit PNG montage (T1w row over T2w row) to this file");
   app.add_option("--montage-columns", montage_columns, "Paired slices in the montage")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "gan_phantom: %s (see --help)\n", e.what());
-    return 2;
-  }
+  if (const int rc = gan::tools::parse_command_line(app, "gan_phantom", argc, argv); rc >= 0)
+    return rc;
   try {
     o.format = gan::train::parse_phantom_format(format);
     gan::train::PhantomSummary s = gan::train::write_phantom_dataset(o);

@@ -18,6 +18,7 @@
 #include "train/report/image_grid.h"
 #include "train/report/quality_chart.h"
 #include "train/report/report.h"
+#include "tools/parse_command_line.h"
 
 namespace fs = std::filesystem;
 using namespace gan;
@@ -80,14 +81,8 @@ int main(int argc, char** argv) {
   app.add_option("--target", target, "Folder of ground-truth targets (same names)");
   app.add_option("--rows", rows, "Test slices in the grid")->capture_default_str();
   app.add_option("--title", title, "Page title")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "gan_report: error: %s (see --help)\n", e.what());
-    return 2;
-  }
+  if (const int rc = gan::tools::parse_command_line(app, "gan_report", argc, argv); rc >= 0)
+    return rc;
   try {
     if (!quality.empty()) {
       if (!run.empty()) throw InputError("--quality draws a chart: give it without --run");

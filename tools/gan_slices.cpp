@@ -15,6 +15,7 @@
 #include "train/data/intensity.h"
 #include "train/data/volume_slices.h"
 #include "train/io/image_io.h"
+#include "tools/parse_command_line.h"
 
 namespace fs = std::filesystem;
 
@@ -47,14 +48,8 @@ int main(int argc, char** argv) {
   app.add_option("--slice-axis", axis_name, "axial, coronal or sagittal")->capture_default_str();
   app.add_option("--min-foreground", min_foreground,
                  "Skip slices whose head covers less than this fraction of the image")->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "gan_slices: error: %s (see --help)\n", e.what());
-    return 2;
-  }
+  if (const int rc = gan::tools::parse_command_line(app, "gan_slices", argc, argv); rc >= 0)
+    return rc;
   try {
     const gan::train::SliceAxis axis = gan::train::parse_slice_axis(axis_name);
     std::vector<gan::train::VolumeSource> sources;

@@ -22,6 +22,7 @@
 #include "train/dist/communicator.h"
 #include "tools/train_main.h"
 #include "train/trainer.h"
+#include "tools/parse_command_line.h"
 
 namespace {
 
@@ -179,14 +180,8 @@ int gan_train_main(int argc, char** argv, const TrainerSetup& setup) {
                  "[0, 2]; 5 keeps them under the cycle L1 x 10 while edges still count "
                  "(docs/quality.md)")
       ->capture_default_str();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);  // --help
-  } catch (const CLI::ParseError& e) {
-    std::cerr << "gan_train: error: " << e.what() << " (see --help)\n";
-    return 2;
-  }
+  if (const int rc = gan::tools::parse_command_line(app, "gan_train", argc, argv); rc >= 0)
+    return rc;
 
   std::unique_ptr<gan::train::dist::Communicator> comm;
   // Ends the run with exit code `code`: the whole job when this is one of several ranks (the
