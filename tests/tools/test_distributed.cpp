@@ -272,7 +272,7 @@ TEST_CASE("distributed: 2 ranks x batch 1 equal 1 process x batch 2 (cpu, unet a
   // The U-Net, dropout included (its masks are the single-process batch's), to float rounding.
   // Without the default NGF structure term: NGF divides by the gradient magnitudes of 32 px
   // images, and Adam turns the rounding of its near-zero gradients into +-lr steps (1e-3 to 6e-3
-  // apart after 5 steps, varying from run to run). The structure terms' averaging over ranks is
+  // apart after 5 steps with clang, 4e-5 with gcc). The structure terms' averaging over ranks is
   // checked with a twin-rank communicator (tests/train/test_trainer.cpp).
   SECTION("unet") { check_equivalence("unet", "cpu", 2, 1e-5); }
   // The ResNet amplifies rounding: one process with 1 and with 2 threads already ends 5 steps
