@@ -9,9 +9,9 @@ namespace gan::kernels {
 
 // An op x [n, c_in, h, w] -> y [n, c_out, h_out, w_out] with a k x k kernel, `stride`, and `pad`
 // zeros (conv2d) or cropped values (conv_transpose2d) on every side; with `reflect` (conv2d on the
-// CPU only) the padding mirrors x about its edges instead of zeros, as reflection_pad2d does. The fields name the op's own
-// input and output in both cases. Index is int64_t on the host; the CUDA kernels index with an int
-// copy (ConvDims, kernels/cuda/conv_problems.cuh).
+// CPU only) the padding mirrors x about its edges instead of zeros, as reflection_pad2d does. The
+// fields name the op's own input and output in both cases. Index is int64_t on the host; the CUDA
+// kernels index with an int copy (ConvDims, kernels/cuda/conv_problems.cuh).
 template <class Index>
 struct BasicConvGeometry {
   Index n, c_in, h, w, c_out, k, stride, pad, h_out, w_out;

@@ -206,14 +206,20 @@ void wt_times_few_columns(const T* w, int64_t K, int64_t col0, int64_t rows,
 
 }  // namespace detail
 
+// Whether g goes to the direct kernels (conv_direct.h: few output channels, not pointwise) rather
+// than to im2col + GEMM; forward, data gradient and weight gradient route alike.
+inline bool uses_direct_kernels(const ConvGeometry& g) {
+  return g.c_out <= kDirectMaxOutChannels && !g.is_pointwise();
+}
+
 // Whether these kernels read reflection padding (g.reflect) straight from x: the im2col paths
-// mirror the indices; the direct kernels (few output channels) do not, and get a padded x.
-inline bool conv2d_reads_reflection(const ConvGeometry& g) { return g.c_out > kDirectMaxOutChannels; }
+// mirror the indices; the direct kernels do not, and get a padded x.
+inline bool conv2d_reads_reflection(const ConvGeometry& g) { return !uses_direct_kernels(g); }
 
 // y = conv(x, w) (+ bias when not null). x [n, c_in, h, w], w [c_out, c_in, k, k].
 template <class T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeometry& g) {
-  if (g.c_out <= kDirectMaxOutChannels && !g.is_pointwise())
+  if (uses_direct_kernels(g))
     return conv2d_forward_direct(x, w, bias, y, g);
   const int64_t K = g.patch(), M = g.c_out, P = g.out_plane();
   if (const int threads = detail::split_channel_threads(g)) {
@@ -257,7 +263,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeome
 // dx = the gradient of conv(x, w) with respect to x, given gy (dx is overwritten).
 template <class T>
 void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g) {
-  if (g.c_out <= kDirectMaxOutChannels && !g.is_pointwise())
+  if (uses_direct_kernels(g))
     return conv2d_backward_data_direct(gy, w, dx, g);
   const int64_t K = g.patch(), M = g.c_out;
   ConstMatMap<T> W(w, M, K, Eigen::OuterStride<>(K));
@@ -305,7 +311,7 @@ void conv2d_backward_data(const T* gy, const T* w, T* dx, const ConvGeometry& g)
 // dw = the gradient of conv(x, w) with respect to w, given gy (dw is overwritten).
 template <class T>
 void conv2d_backward_weight(const T* x, const T* gy, T* dw, const ConvGeometry& g) {
-  if (g.c_out <= kDirectMaxOutChannels && !g.is_pointwise())
+  if (uses_direct_kernels(g))
     return conv2d_backward_weight_direct(x, gy, dw, g);
   const int64_t K = g.patch(), M = g.c_out;
   if (const int threads = detail::split_channel_threads(g)) {

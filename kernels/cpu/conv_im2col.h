@@ -119,7 +119,8 @@ void im2col_chunk(const T* x, const ConvGeometry& g, int64_t j0, int64_t j1, T* 
           T* dst = col + (((c - c0) * k + kh) * k + kw) * ld + off - wo0;  // indexed by wo
           if (g.reflect) {  // the row is inside; its ends mirror
             const T* row = x + ((n * g.c_in + c) * g.h + hi) * g.w;
-            for (int64_t wo = wo0; wo < a; ++wo) dst[wo] = row[reflect_index(wo * s + kw - g.pad, g.w)];
+            for (int64_t wo = wo0; wo < a; ++wo)
+              dst[wo] = row[reflect_index(wo * s + kw - g.pad, g.w)];
             for (int64_t wo = b; wo < wo0 + len; ++wo)
               dst[wo] = row[reflect_index(wo * s + kw - g.pad, g.w)];
           } else {
@@ -166,7 +167,8 @@ void col2im_chunk(const T* col, int64_t ld, const ConvGeometry& g, int64_t j0, i
             for (int64_t wo = a; wo < b; ++wo) dst[wo * s] += src[wo];
           }
           if (g.reflect) {
-            for (int64_t wo = wo0; wo < a; ++wo) row[reflect_index(wo * s + kw - g.pad, g.w)] += src[wo];
+            for (int64_t wo = wo0; wo < a; ++wo)
+              row[reflect_index(wo * s + kw - g.pad, g.w)] += src[wo];
             for (int64_t wo = b; wo < wo0 + len; ++wo)
               row[reflect_index(wo * s + kw - g.pad, g.w)] += src[wo];
           }
