@@ -76,7 +76,8 @@ void ref_conv_grads(const Conv& c, const double* x, const double* w, const doubl
 std::string describe(const Conv& c) {
   return "n" + std::to_string(c.n) + " " + std::to_string(c.c_in) + "->" +
          std::to_string(c.c_out) + " k" + std::to_string(c.k) + " s" + std::to_string(c.stride) +
-         " p" + std::to_string(c.pad) + (c.reflect ? " reflect " : " ") + std::to_string(c.h) + "x" + std::to_string(c.w) +
+         " p" + std::to_string(c.pad) + (c.reflect ? " reflect " : " ") + std::to_string(c.h) +
+         "x" + std::to_string(c.w) +
          (c.bias ? " bias" : " no bias");
 }
 
@@ -172,6 +173,11 @@ TEST_CASE("conv2d rejects bad shapes, naming the op and the shapes", "[conv2d]")
   REQUIRE_THROWS_WITH(ops::conv2d(x, Tensor::zeros({4, 3, 3, 3}, DType::f64), Tensor(), 1, 1),
                       Catch::Contains("conv2d") && Catch::Contains("dtype"));
   CHECK_NOTHROW(ops::conv2d(x, Tensor::zeros({4, 3, 10, 10}), Tensor(), 1, 1));  // k == H + 2p
+  // Reflection mirrors without repeating the edge: the padding must stay below H and W.
+  const Tensor w9 = Tensor::zeros({4, 3, 9, 9});
+  REQUIRE_THROWS_WITH(ops::conv2d(x, w9, Tensor(), 1, 8, ops::PadMode::reflect),
+                      Catch::Contains("conv2d") && Catch::Contains("reflection padding 8"));
+  CHECK_NOTHROW(ops::conv2d(x, w9, Tensor(), 1, 7, ops::PadMode::reflect));
 }
 
 TEST_CASE("conv2d on cuda follows the process's conv math (tf32: tensor cores)", "[conv2d][cuda][tf32]") {
