@@ -16,6 +16,7 @@
 #endif
 
 #include "kernels/common/conv_geometry.h"
+#include "kernels/cpu/gemm_packed.h"
 #include "kernels/cpu/reflection_pad2d.h"
 
 namespace gan::kernels::cpu {
@@ -69,17 +70,31 @@ T* conv_scratch(size_t elems) {
 }
 
 // Chunking of the columns: each chunk's column matrix is about kChunkBytes, at least kMinColumns
-// wide (narrower GEMMs waste time re-packing the weight), and the chunk count is a multiple of
-// the thread count so that no thread waits on a last odd chunk.
+// wide (narrower GEMMs waste time re-packing the weight). Chunks are whole micro-tiles of the
+// packed GEMM (gemm::kNR columns: a ragged chunk ends in a partial tile every pass), and the
+// chunk size is the one, from the target down to half of it, that gives the busiest thread the
+// fewest columns: 4096 columns at about 192 per chunk become 32 chunks of 128 over 2 threads, not
+// 22 of 192 where one thread does a last chunk alone.
 struct ColumnChunks {
   int64_t length, count;
 };
 inline ColumnChunks column_chunks(int64_t columns, int64_t rows, size_t elem_bytes, int threads) {
-  constexpr int64_t kChunkBytes = int64_t(1) << 20, kMinColumns = 192;
-  int64_t len = std::max<int64_t>(kMinColumns, kChunkBytes / (rows * int64_t(elem_bytes)));
-  int64_t count = (columns + len - 1) / len;
-  if (columns >= threads) count = (count + threads - 1) / threads * threads;  // balanced rounds
-  len = (columns + count - 1) / count;
+  constexpr int64_t kChunkBytes = int64_t(1) << 20, kMinColumns = 192, kUnit = gemm::kNR;
+  const int64_t target = std::max<int64_t>(kMinColumns, kChunkBytes / (rows * int64_t(elem_bytes)));
+  const int64_t units = (columns + kUnit - 1) / kUnit, t = std::max(threads, 1);
+  if (units < 4 * t) {  // too few whole tiles to balance: equal chunks, a multiple of the threads
+    int64_t count = (columns + target - 1) / target;
+    if (columns >= t) count = (count + t - 1) / t * t;
+    const int64_t len = (columns + count - 1) / count;
+    return {len, (columns + len - 1) / len};
+  }
+  const int64_t most = std::max<int64_t>(1, (target + kUnit / 2) / kUnit);
+  int64_t best = most, best_cost = -1;
+  for (int64_t u = most; u >= std::max<int64_t>(1, (most + 1) / 2); --u) {
+    const int64_t count = (units + u - 1) / u, cost = (count + t - 1) / t * u;  // busiest thread
+    if (best_cost < 0 || cost < best_cost) best = u, best_cost = cost;
+  }
+  const int64_t len = std::min(columns, best * kUnit);
   return {len, (columns + len - 1) / len};
 }
 

@@ -41,6 +41,11 @@ inline StridedMatrix row_major(const float* data, int64_t rows, int64_t cols, in
 
 namespace gemm {
 
+// Eigen's packets are vector types with alignment attributes, which templates such as
+// PacketBlock<Packet, n> drop (harmlessly: only the type is used).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+
 using Packet = Eigen::internal::packet_traits<float>::type;
 constexpr int kLanes = Eigen::internal::packet_traits<float>::size;
 constexpr int kNR = 2 * kLanes;                 // micro-tile columns
@@ -65,6 +70,14 @@ inline const Blocking& blocking() {
 }
 
 inline int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
+
+// The depth of each pass over a K-deep product: K cut into as few equal blocks as keep each
+// between about 3/4 and 3/2 of kc. Cutting off kc-deep blocks instead leaves a thin last one
+// (a 205-deep product: 192 + 13) that costs a whole extra load and store of C for little work.
+inline int64_t depth_block(int64_t depth, int64_t kc) {
+  const int64_t blocks = std::max<int64_t>(1, (depth + kc / 2) / kc);
+  return (depth + blocks - 1) / blocks;
+}
 
 using AlignedFloats = std::vector<float, Eigen::aligned_allocator<float>>;
 
@@ -119,13 +132,28 @@ inline void pack_a_panel(const StridedMatrix& A, int64_t r0, int64_t k0, int64_t
     }
     return;
   }
+  int64_t k_done = 0;
+  using Half = typename Eigen::internal::unpacket_traits<Packet>::half;
+  if constexpr (Eigen::internal::unpacket_traits<Half>::size == kMR) {
+    // kMR rows read along k (a row-major A: the gy chunk of the weight gradient), kMR x kMR
+    // blocks transposed in registers.
+    if (A.col_stride == 1 && rows == kMR) {
+      using namespace Eigen::internal;
+      for (; k_done + kMR <= kc; k_done += kMR) {
+        PacketBlock<Half, kMR> blk;
+        for (int i = 0; i < kMR; ++i) blk.packet[i] = ploadu<Half>(base + i * A.row_stride + k_done);
+        ptranspose(blk);
+        for (int i = 0; i < kMR; ++i) pstoreu(dst + (k_done + i) * kMR, blk.packet[i]);
+      }
+    }
+  }
   for (int64_t i = 0; i < kMR; ++i) {
     if (i >= rows) {
-      for (int64_t k = 0; k < kc; ++k) dst[k * kMR + i] = 0.0f;
+      for (int64_t k = k_done; k < kc; ++k) dst[k * kMR + i] = 0.0f;
       continue;
     }
     const float* src = base + i * A.row_stride;
-    for (int64_t k = 0; k < kc; ++k) dst[k * kMR + i] = src[k * A.col_stride];
+    for (int64_t k = k_done; k < kc; ++k) dst[k * kMR + i] = src[k * A.col_stride];
   }
 }
 
@@ -140,7 +168,27 @@ inline void pack_b_panel(const StridedMatrix& B, int64_t k0, int64_t kc, int64_t
       std::fill(dst + k * kNR + cols, dst + (k + 1) * kNR, 0.0f);
     }
   } else {
-    for (int64_t j = 0; j < kNR; ++j) {
+    // B read down its columns (a transposed matrix: the weight gradient's column matrix):
+    // kLanes x kLanes blocks transposed in registers, the ragged rest one float at a time.
+    int64_t j = 0;
+    if constexpr (kLanes > 1) {
+      using namespace Eigen::internal;
+      if (B.row_stride == 1) {
+        for (; j + kLanes <= cols; j += kLanes) {
+          const float* src = base + j * B.col_stride;
+          int64_t k = 0;
+          for (; k + kLanes <= kc; k += kLanes) {
+            PacketBlock<Packet, kLanes> blk;
+            for (int r = 0; r < kLanes; ++r) blk.packet[r] = ploadu<Packet>(src + r * B.col_stride + k);
+            ptranspose(blk);
+            for (int r = 0; r < kLanes; ++r) pstoreu(dst + (k + r) * kNR + j, blk.packet[r]);
+          }
+          for (; k < kc; ++k)
+            for (int r = 0; r < kLanes; ++r) dst[k * kNR + j + r] = src[r * B.col_stride + k];
+        }
+      }
+    }
+    for (; j < kNR; ++j) {
       if (j >= cols) {
         for (int64_t k = 0; k < kc; ++k) dst[k * kNR + j] = 0.0f;
         continue;
@@ -150,6 +198,8 @@ inline void pack_b_panel(const StridedMatrix& B, int64_t k0, int64_t kc, int64_t
     }
   }
 }
+
+#pragma GCC diagnostic pop
 
 }  // namespace gemm
 
@@ -165,16 +215,17 @@ class PackedA {
     rows_ = A.rows;
     depth_ = A.cols;
     padded_rows_ = gemm::round_up(A.rows, gemm::kMR);
+    kc_ = gemm::depth_block(depth_, gemm::blocking().kc);
     if (data_.size() < size_t(padded_rows_ * depth_)) data_.resize(size_t(padded_rows_ * depth_));
-    const int64_t kc_max = gemm::blocking().kc;
-    for (int64_t k0 = 0; k0 < depth_; k0 += kc_max) {
-      const int64_t kc = std::min(kc_max, depth_ - k0);
+    for (int64_t k0 = 0; k0 < depth_; k0 += kc_) {
+      const int64_t kc = std::min(kc_, depth_ - k0);
       for (int64_t r0 = 0; r0 < rows_; r0 += gemm::kMR)
         gemm::pack_a_panel(A, r0, k0, kc, panel(k0, r0, kc));
     }
   }
   int64_t rows() const { return rows_; }
   int64_t depth() const { return depth_; }
+  int64_t block_depth() const { return kc_; }  // the depth of each pass (the last one shorter)
   // The panel of rows [r0, r0 + kMR) in the depth block starting at k0 (kc deep).
   const float* panel(int64_t k0, int64_t r0, int64_t kc) const {
     return data_.data() + k0 * padded_rows_ + r0 * kc;
@@ -182,7 +233,7 @@ class PackedA {
 
  private:
   float* panel(int64_t k0, int64_t r0, int64_t kc) { return data_.data() + k0 * padded_rows_ + r0 * kc; }
-  int64_t rows_ = 0, depth_ = 0, padded_rows_ = 0;
+  int64_t rows_ = 0, depth_ = 0, padded_rows_ = 0, kc_ = 0;
   gemm::AlignedFloats data_;
 };
 
@@ -199,12 +250,12 @@ inline void gemm_packed(const PackedA& A, const StridedMatrix& B, float* C, int6
     return;
   }
   thread_local AlignedFloats b_block;
-  const Blocking blk = blocking();
-  if (b_block.size() < size_t(blk.kc * blk.nc)) b_block.resize(size_t(blk.kc * blk.nc));
-  for (int64_t j0 = 0; j0 < N; j0 += blk.nc) {
-    const int64_t nc = std::min(blk.nc, N - j0);
-    for (int64_t k0 = 0; k0 < K; k0 += blk.kc) {
-      const int64_t kc = std::min(blk.kc, K - k0);
+  const int64_t kc_block = A.block_depth(), nc_block = blocking().nc;
+  if (b_block.size() < size_t(kc_block * nc_block)) b_block.resize(size_t(kc_block * nc_block));
+  for (int64_t j0 = 0; j0 < N; j0 += nc_block) {
+    const int64_t nc = std::min(nc_block, N - j0);
+    for (int64_t k0 = 0; k0 < K; k0 += kc_block) {
+      const int64_t kc = std::min(kc_block, K - k0);
       const bool add = accumulate || k0 > 0;
       for (int64_t jr = 0; jr < nc; jr += kNR)
         pack_b_panel(B, k0, kc, j0 + jr, b_block.data() + jr * kc);
