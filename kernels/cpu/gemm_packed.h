@@ -51,17 +51,24 @@ constexpr int kLanes = Eigen::internal::packet_traits<float>::size;
 constexpr int kNR = 2 * kLanes;                 // micro-tile columns
 constexpr int kMR = kLanes >= 16 ? 8 : 6;       // micro-tile rows: 16 of 32 zmm, 12 of 16 ymm
 
-// The cache blocking of this machine: kc from the L1 data cache, nc from the L2 (sysconf; 32 KiB
-// and 512 KiB where the OS does not say).
+// The cache blocking of this machine: kc from the L1 data cache, nc and the row block from the
+// L2 (sysconf; 32 KiB and 512 KiB where the OS does not say). A B block (kc x nc) takes half of
+// L2 and a block of A's rows (rows x kc) a quarter, so that a tall A (a 2048-row GEMM, the data
+// gradient's transposed weight) is not streamed from L3 once per B micro-panel.
 struct Blocking {
   int64_t kc, nc;
+  int64_t a_block_floats;
+  // The rows of A per block for a pass kc deep: whole micro-tiles, at least one.
+  int64_t row_block(int64_t kc_pass) const {
+    return std::max<int64_t>(kMR, a_block_floats / std::max<int64_t>(kc_pass, 1) / kMR * kMR);
+  }
 };
 inline Blocking blocking_for_caches(int64_t l1_bytes, int64_t l2_bytes) {
   if (l1_bytes <= 0) l1_bytes = int64_t(32) << 10;
   if (l2_bytes <= 0) l2_bytes = int64_t(512) << 10;
   const int64_t kc = std::clamp<int64_t>(l1_bytes / 2 / (4 * kNR) / 8 * 8, 32, 2048);
   const int64_t nc = std::max<int64_t>(kNR, l2_bytes / 2 / (4 * kc) / kNR * kNR);
-  return {kc, nc};
+  return {kc, nc, l2_bytes / 4 / 4};
 }
 inline const Blocking& blocking() {
   static const Blocking b =
@@ -119,6 +126,23 @@ inline void edge_tile(int64_t kc, const float* a, const float* b, float* c, int6
       c[i * ldc + j] = accumulate ? c[i * ldc + j] + tile[i * kNR + j] : tile[i * kNR + j];
 }
 
+// dst[r * dst_stride + i] = src[i * src_stride + r] for i, r < n: an n x n block transposed in
+// registers, where n is the width of the packet type P (a template, so that a shape the machine's
+// packets cannot hold, such as 6 x 6 on AVX2, is never compiled).
+template <class P, int n>
+inline bool transpose_block(const float* src, int64_t src_stride, float* dst, int64_t dst_stride) {
+  using namespace Eigen::internal;
+  if constexpr (n > 1 && unpacket_traits<P>::size == n) {
+    PacketBlock<P, n> blk;
+    for (int i = 0; i < n; ++i) blk.packet[i] = ploadu<P>(src + i * src_stride);
+    ptranspose(blk);
+    for (int r = 0; r < n; ++r) pstoreu(dst + r * dst_stride, blk.packet[r]);
+    return true;
+  } else {
+    return false;
+  }
+}
+
 // Rows [r0, r0 + kMR) x depth [k0, k0 + kc) of A into dst (k-major, kMR floats per k), rows past
 // the end as zeros. Reads along whichever stride of A is contiguous (a transposed weight is read
 // down its rows).
@@ -132,21 +156,14 @@ inline void pack_a_panel(const StridedMatrix& A, int64_t r0, int64_t k0, int64_t
     }
     return;
   }
-  int64_t k_done = 0;
+  // kMR rows read along k (a row-major A: the gy chunk of the weight gradient): kMR x kMR blocks
+  // transposed in registers where half a packet holds kMR floats (AVX-512), the rest one by one.
   using Half = typename Eigen::internal::unpacket_traits<Packet>::half;
-  if constexpr (Eigen::internal::unpacket_traits<Half>::size == kMR) {
-    // kMR rows read along k (a row-major A: the gy chunk of the weight gradient), kMR x kMR
-    // blocks transposed in registers.
-    if (A.col_stride == 1 && rows == kMR) {
-      using namespace Eigen::internal;
-      for (; k_done + kMR <= kc; k_done += kMR) {
-        PacketBlock<Half, kMR> blk;
-        for (int i = 0; i < kMR; ++i) blk.packet[i] = ploadu<Half>(base + i * A.row_stride + k_done);
-        ptranspose(blk);
-        for (int i = 0; i < kMR; ++i) pstoreu(dst + (k_done + i) * kMR, blk.packet[i]);
-      }
-    }
-  }
+  int64_t k_done = 0;
+  if (A.col_stride == 1 && rows == kMR)
+    while (k_done + kMR <= kc &&
+           transpose_block<Half, kMR>(base + k_done, A.row_stride, dst + k_done * kMR, kMR))
+      k_done += kMR;
   for (int64_t i = 0; i < kMR; ++i) {
     if (i >= rows) {
       for (int64_t k = k_done; k < kc; ++k) dst[k * kMR + i] = 0.0f;
@@ -171,21 +188,15 @@ inline void pack_b_panel(const StridedMatrix& B, int64_t k0, int64_t kc, int64_t
     // B read down its columns (a transposed matrix: the weight gradient's column matrix):
     // kLanes x kLanes blocks transposed in registers, the ragged rest one float at a time.
     int64_t j = 0;
-    if constexpr (kLanes > 1) {
-      using namespace Eigen::internal;
-      if (B.row_stride == 1) {
-        for (; j + kLanes <= cols; j += kLanes) {
-          const float* src = base + j * B.col_stride;
-          int64_t k = 0;
-          for (; k + kLanes <= kc; k += kLanes) {
-            PacketBlock<Packet, kLanes> blk;
-            for (int r = 0; r < kLanes; ++r) blk.packet[r] = ploadu<Packet>(src + r * B.col_stride + k);
-            ptranspose(blk);
-            for (int r = 0; r < kLanes; ++r) pstoreu(dst + (k + r) * kNR + j, blk.packet[r]);
-          }
-          for (; k < kc; ++k)
-            for (int r = 0; r < kLanes; ++r) dst[k * kNR + j + r] = src[r * B.col_stride + k];
-        }
+    if (B.row_stride == 1) {
+      for (; j + kLanes <= cols && kLanes > 1; j += kLanes) {
+        const float* src = base + j * B.col_stride;
+        int64_t k = 0;
+        while (k + kLanes <= kc &&
+               transpose_block<Packet, kLanes>(src + k, B.col_stride, dst + k * kNR + j, kNR))
+          k += kLanes;
+        for (; k < kc; ++k)
+          for (int r = 0; r < kLanes; ++r) dst[k * kNR + j + r] = src[r * B.col_stride + k];
       }
     }
     for (; j < kNR; ++j) {
@@ -259,20 +270,24 @@ inline void gemm_packed(const PackedA& A, const StridedMatrix& B, float* C, int6
       const bool add = accumulate || k0 > 0;
       for (int64_t jr = 0; jr < nc; jr += kNR)
         pack_b_panel(B, k0, kc, j0 + jr, b_block.data() + jr * kc);
-      for (int64_t jr = 0; jr < nc; jr += kNR) {
-        const float* b = b_block.data() + jr * kc;
-        const int64_t cols = std::min<int64_t>(kNR, nc - jr);
-        for (int64_t i0 = 0; i0 < M; i0 += kMR) {
-          const float* a = A.panel(k0, i0, kc);
-          float* c = C + i0 * ldc + j0 + jr;
-          const int64_t rows = std::min<int64_t>(kMR, M - i0);
-          if (rows == kMR && cols == kNR) {
-            if (add)
-              micro_tile<true>(kc, a, b, c, ldc);
-            else
-              micro_tile<false>(kc, a, b, c, ldc);
-          } else {
-            edge_tile(kc, a, b, c, ldc, rows, cols, add);
+      const int64_t mc = blocking().row_block(kc);
+      for (int64_t ic = 0; ic < M; ic += mc) {  // a block of A's rows, kept in L2
+        const int64_t ie = std::min(M, ic + mc);
+        for (int64_t jr = 0; jr < nc; jr += kNR) {  // a B micro-panel, kept in L1
+          const float* b = b_block.data() + jr * kc;
+          const int64_t cols = std::min<int64_t>(kNR, nc - jr);
+          for (int64_t i0 = ic; i0 < ie; i0 += kMR) {
+            const float* a = A.panel(k0, i0, kc);
+            float* c = C + i0 * ldc + j0 + jr;
+            const int64_t rows = std::min<int64_t>(kMR, M - i0);
+            if (rows == kMR && cols == kNR) {
+              if (add)
+                micro_tile<true>(kc, a, b, c, ldc);
+              else
+                micro_tile<false>(kc, a, b, c, ldc);
+            } else {
+              edge_tile(kc, a, b, c, ldc, rows, cols, add);
+            }
           }
         }
       }

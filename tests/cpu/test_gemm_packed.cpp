@@ -73,6 +73,7 @@ TEST_CASE("packed GEMM matches a float64 loop across the blocking boundaries", "
       {3 * kMR + 2, 2 * kNR + 7, 2 * kKC + 11},
       {5, kNC + 37, 9},  // more columns than one packed B block
       {kMR, 2, 300},
+      {blocking().row_block(kKC) + kMR + 3, kNR + 5, kKC},  // more rows than one block of A
   };
   for (const Problem& p : problems)
     for (bool ta : {false, true})
@@ -139,6 +140,11 @@ TEST_CASE("the GEMM's cache blocking follows the caches it is given", "[gemm]") 
   CHECK(zen5.kc * kNR * 4 > (24 << 10) - 8 * kNR * 4);
   CHECK(zen5.nc % kNR == 0);
   CHECK(zen5.kc * zen5.nc * 4 <= (512 << 10));
+  // A block of A's rows a quarter of L2, in whole micro-tiles.
+  CHECK(zen5.row_block(zen5.kc) * zen5.kc * 4 <= (256 << 10));
+  CHECK(zen5.row_block(zen5.kc) * zen5.kc * 4 > (256 << 10) - kMR * zen5.kc * 4);
+  CHECK(zen5.row_block(zen5.kc) % kMR == 0);
+  CHECK(zen5.row_block(1 << 30) == kMR);
   const Blocking unknown = blocking_for_caches(-1, 0);
   CHECK(unknown.kc * kNR * 4 <= (16 << 10));
   CHECK(unknown.nc >= kNR);
