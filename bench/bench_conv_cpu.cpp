@@ -97,7 +97,9 @@ void gemm_ceiling(benchmark::State& state) {
 void fma_peak(benchmark::State& state) {
   using namespace Eigen::internal;
   using Packet = k::gemm::Packet;
-  constexpr int kChains = 16;
+  // 16 chains fill half of AVX-512's 32 registers; with AVX2's 16, 12 chains plus a and b fit
+  // (16 would spill to the stack and read low). Either is more than latency 4 x 2 FMA units.
+  constexpr int kChains = k::gemm::kLanes >= 16 ? 16 : 12;
   constexpr int64_t kSteps = 1 << 20;
   const int threads = k::conv_threads();
   float sink = 0;
