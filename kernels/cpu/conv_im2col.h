@@ -74,7 +74,7 @@ T* conv_scratch(size_t elems) {
 // packed GEMM (gemm::kNR columns: a ragged chunk ends in a partial tile every pass), and the
 // chunk size is the one, from the target down to half of it, that gives the busiest thread the
 // fewest columns: 4096 columns at about 192 per chunk become 32 chunks of 128 over 2 threads, not
-// 22 of 192 where one thread does a last chunk alone.
+// 22 of 192 (2112 columns for one thread, 1984 for the other).
 struct ColumnChunks {
   int64_t length, count;
 };

@@ -10,9 +10,13 @@
 //   micro-tile  kMR x kNR of C held in 2 * kMR SIMD registers (kNR = two registers wide);
 //               per k: two loads of B, kMR broadcasts of A, 2 * kMR fused multiply-adds;
 //   kc          the depth of one pass: a B micro-panel (kc x kNR floats) fills half of this
-//               machine's L1 data cache and stays there while every A micro-panel streams past;
+//               machine's L1 data cache and stays there while the A micro-panels of a row block
+//               stream past (the depth is cut into equal passes near kc: depth_block());
+//   row block   A's rows per block: kc x rows floats fill a quarter of L2 (row_block());
 //   nc          columns packed at a time: a B block (kc x nc floats) fills half of its L2.
-// kc and nc are sized once per process from the caches the OS reports (blocking()).
+// kc, nc and the row block are sized once per process from the caches the OS reports
+// (blocking()). Operands read against their contiguous direction (the weight gradient's) are
+// packed through in-register transposes (transpose_block).
 // The register width is what Eigen vectorizes with on the build machine (-march=native:
 // AVX-512, AVX2 or SSE; one float without SIMD), so the same code serves every machine.
 #pragma once
