@@ -69,9 +69,9 @@ T* conv_scratch(size_t elems) {
   return buffer.data();
 }
 
-// Chunking of the columns: each chunk's column matrix is about kChunkBytes, at least kMinColumns
-// wide (narrower GEMMs waste time re-packing the weight). Chunks are whole micro-tiles of the
-// packed GEMM (gemm::kNR columns: a ragged chunk ends in a partial tile every pass), and the
+// Chunking of the columns: the target chunk's column matrix is about kChunkBytes and at least
+// kMinColumns wide (narrower GEMMs waste time re-packing the weight). Chunks are whole micro-tiles
+// of the packed GEMM (gemm::kNR columns: a ragged chunk ends in a partial tile every pass), and the
 // chunk size is the one, from the target down to half of it, that gives the busiest thread the
 // fewest columns: 4096 columns at about 192 per chunk become 32 chunks of 128 over 2 threads, not
 // 22 of 192 (2112 columns for one thread, 1984 for the other).
