@@ -142,12 +142,19 @@ bool feeds_instance_norm(const std::string& name, const Tensor& t) {
 }
 
 // The network parameters (G_AB., G_BA., D_A., D_B.) of two checkpoints after `steps` steps of
-// lr 2e-4: same names, each tensor within max_error (relative_error), the biases feeding an
-// InstanceNorm within Adam's bound.
+// lr 2e-4: same names, the biases feeding an InstanceNorm within Adam's bound, and the rest
+// either (split_fraction 0) each tensor within max_error (relative_error), or (split_fraction > 0,
+// for a network that amplifies rounding) all of them together within max_error in the L2 sense,
+// with at most split_fraction of their elements more than lr/2 apart. Adam moves every element
+// by about lr per step whatever its gradient's size, so an element whose gradient is zero up to
+// rounding goes +lr in one run and -lr in the other when the two sum in another order: a few
+// such elements are rounding, most elements apart is a wiring error (a rank's gradient missing
+// splits 84% of them in the ResNet case below, rounding 1%).
 void require_same_parameters(const std::string& a_path, const std::string& b_path,
-                             double max_error, int steps) {
+                             double max_error, int steps, double split_fraction = 0) {
   io::SafetensorsFile a = io::load_safetensors(a_path), b = io::load_safetensors(b_path);
-  size_t compared = 0;
+  size_t compared = 0, elements = 0, split = 0;
+  double diff_sq = 0, norm_sq = 0;
   std::string beyond;
   for (const auto& [name, t] : a.tensors) {
     if (name.rfind("G_", 0) != 0 && name.rfind("D_", 0) != 0) continue;
@@ -160,13 +167,28 @@ void require_same_parameters(const std::string& a_path, const std::string& b_pat
       if (d > 2 * steps * 2e-4 * 1.001) beyond += " " + name + " (moved " + std::to_string(d) + ")";
       continue;
     }
+    ++compared;
+    if (split_fraction > 0) {
+      const auto x = t.to_vector<double>(), y = u->to_vector<double>();
+      for (size_t i = 0; i < x.size(); ++i) {
+        diff_sq += (x[i] - y[i]) * (x[i] - y[i]);
+        norm_sq += y[i] * y[i];
+        split += std::abs(x[i] - y[i]) > 1e-4;
+      }
+      elements += x.size();
+      continue;
+    }
     const double err = relative_error(t, *u);
     if (err > max_error) beyond += " " + name + " (" + std::to_string(err) + ")";
-    ++compared;
   }
   INFO("tensors beyond a relative error of " << max_error << ":" << beyond);
   CHECK(beyond.empty());
   CHECK(compared > 10);
+  if (split_fraction > 0) {
+    INFO(split << " of " << elements << " elements more than lr/2 apart");
+    CHECK(std::sqrt(diff_sq / norm_sq) <= max_error);
+    CHECK(double(split) <= split_fraction * double(elements));
+  }
 }
 
 std::vector<std::vector<double>> csv_rows(const std::string& path) {
@@ -202,7 +224,8 @@ void require_same_losses(const std::string& a_path, const std::string& b_path, s
 // structure term `structure` (gan_train's --structure-loss); parameters within max_error
 // (relative_error), losses.csv the same.
 void check_equivalence(const std::string& gen, const std::string& device, int ranks,
-                       double max_error, const std::string& structure = "none") {
+                       double max_error, const std::string& structure = "none",
+                       double split_fraction = 0) {
   TempDir dir;
   const std::string data = make_data(dir);
   const std::vector<std::string> common = {"--steps", "5", "--pool", "0", "--device", device,
@@ -215,9 +238,10 @@ void check_equivalence(const std::string& gen, const std::string& device, int ra
   REQUIRE(rc == 0);
   CHECK(read_bytes(dir.file("mpi.log")).find("effective batch 2") != std::string::npos);
   require_same_parameters(dir.file("mpi/checkpoints/latest.safetensors"),
-                          dir.file("one/checkpoints/latest.safetensors"), max_error, 5);
+                          dir.file("one/checkpoints/latest.safetensors"), max_error, 5,
+                          split_fraction);
   require_same_losses(dir.file("mpi/losses.csv"), dir.file("one/losses.csv"), 5,
-                      max_error > 1e-5 ? 1e-3 : 2e-5);
+                      split_fraction > 0 ? 1e-2 : max_error > 1e-5 ? 1e-3 : 2e-5);
 }
 
 // The pid of rank `rank` among mpirun's children (Open MPI starts local ranks directly).
@@ -275,10 +299,10 @@ TEST_CASE("distributed: 2 ranks x batch 1 equal 1 process x batch 2 (cpu, unet a
   // apart after 5 steps with clang, 4e-5 with gcc). The structure terms' averaging over ranks is
   // checked with a twin-rank communicator (tests/train/test_trainer.cpp).
   SECTION("unet") { check_equivalence("unet", "cpu", 2, 1e-5); }
-  // The ResNet amplifies rounding: one process with 1 and with 2 threads already ends 5 steps
-  // with weights up to 3e-4 apart (relative_error). Checked at 2e-3: a wiring error (a rank's
-  // gradient missing, summed instead of averaged, a wrong shard) is off by far more.
-  SECTION("resnet") { check_equivalence("resnet", "cpu", 2, 2e-3); }
+  // The ResNet amplifies rounding: its weights are compared as a whole (L2 within 5e-3; rounding
+  // gives 2e-3, a rank's gradient missing 3e-2) with at most 5% of the elements split by Adam
+  // (rounding: 1%; a missing gradient: 84%), and its losses within 1e-2 (a missing gradient: 12%).
+  SECTION("resnet") { check_equivalence("resnet", "cpu", 2, 5e-3, "none", 0.05); }
 }
 
 TEST_CASE("distributed: ranks equal one process on the cuda device", "[mpi][cuda]") {
